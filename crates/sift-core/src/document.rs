@@ -1,0 +1,300 @@
+//! The unit of work: one document, its text, the input fields sift does not
+//! touch, and everything sift learned about it (`sift` object on output).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A document as it flows through the pipeline.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Identifier (from the input's id field, or `<shard>:<line>` when absent).
+    pub id: String,
+    /// Current text; cleaners rewrite it.
+    pub text: String,
+    /// Every other input field, preserved untouched and in input order.
+    pub fields: Map<String, Value>,
+    /// Where the document came from.
+    pub origin: Origin,
+    /// What sift learned about the document; serialised as the `sift` field.
+    pub sift: SiftMeta,
+    /// The text as read, kept once a cleaner first edits the text so that a
+    /// later drop can write the document unchanged.
+    original: Option<String>,
+    /// For each current line, its index in the original text (`None` until a
+    /// cleaner removes a line: identity).
+    line_map: Option<Vec<u32>>,
+}
+
+/// Input position of a document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// Input file (or shard) name.
+    pub source: Arc<str>,
+    /// 1-based record number (line for JSONL, file index for text dirs).
+    pub line: u64,
+    /// Byte offset of the record in the decompressed stream.
+    pub byte_offset: u64,
+}
+
+/// Everything sift records on a document.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SiftMeta {
+    /// Lines removed by cleaners, with the original line index.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_lines: Vec<RemovedLine>,
+    /// Findings that did not remove anything (e.g. spin detection), by stage.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub flags: Map<String, Value>,
+    /// Detected language (ISO 639-1 or the model's label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    /// Confidence of `lang`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang_score: Option<f64>,
+    /// Numeric scores computed by stages (name -> value).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub scores: BTreeMap<String, f64>,
+    /// Duplicate cluster information, set by dedup stages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate: Option<Duplicate>,
+    /// Why the document was removed (removed documents only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Which stage removed the document (removed documents only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+}
+
+/// One removed line.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RemovedLine {
+    /// 0-based index of the line in the original text (split on `\n`).
+    pub line: usize,
+    /// The line as it was.
+    pub text: String,
+    /// Why it was removed.
+    pub reason: String,
+    /// Stage that removed it.
+    pub stage: String,
+}
+
+/// Membership of a duplicate cluster.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Duplicate {
+    /// Id of the document kept for this cluster.
+    pub duplicate_of: String,
+    /// Cluster identifier (stable for a given input and pipeline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// Estimated Jaccard similarity to the kept document (near duplicates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f64>,
+}
+
+/// What a cleaner does with one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineEdit {
+    /// Keep the line as is.
+    Keep,
+    /// Remove the line, for this reason.
+    Remove(Cow<'static, str>),
+    /// Keep the line with new content (e.g. citation markers stripped).
+    Replace(String),
+}
+
+impl Document {
+    /// A new document with no extra fields.
+    pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            text: text.into(),
+            fields: Map::new(),
+            origin: Origin::default(),
+            sift: SiftMeta::default(),
+            original: None,
+            line_map: None,
+        }
+    }
+
+    /// The text as it was read, before any cleaner edited it.
+    pub fn original_text(&self) -> &str {
+        self.original.as_deref().unwrap_or(&self.text)
+    }
+
+    /// Whether a cleaner changed the text.
+    pub fn is_edited(&self) -> bool {
+        self.original.is_some()
+    }
+
+    /// Original line index of current line `i`.
+    pub fn original_line_index(&self, i: usize) -> usize {
+        match &self.line_map {
+            Some(map) => map.get(i).map_or(i, |&o| o as usize),
+            None => i,
+        }
+    }
+
+    /// Apply one [`LineEdit`] per current line (lines split on `\n`).
+    ///
+    /// Removed non-blank lines are recorded in `sift.removed_lines` with their
+    /// original index and `stage`. Blank lines left next to a removed run are
+    /// coalesced so that paragraph separators stay single (`A\n\nSPAM\n\nB`
+    /// becomes `A\n\nB`); they carry no content, so nothing is lost.
+    /// Returns the number of non-blank lines removed.
+    ///
+    /// # Panics
+    /// If `edits.len()` differs from the number of lines: a caller bug.
+    pub fn apply_line_edits(&mut self, stage: &str, edits: &[LineEdit]) -> usize {
+        let n_lines = self.text.split('\n').count();
+        assert_eq!(edits.len(), n_lines, "one edit per line");
+        if edits.iter().all(|e| *e == LineEdit::Keep) {
+            return 0;
+        }
+        let ends_with_newline = self.text.ends_with('\n');
+        let mut out: Vec<(usize, Cow<'_, str>)> = Vec::with_capacity(n_lines);
+        let mut removed = Vec::new();
+        let mut removed_since_output = false;
+        let mut out_last_blank = false;
+        for (i, (line, edit)) in self.text.split('\n').zip(edits).enumerate() {
+            let blank = line.trim().is_empty();
+            match edit {
+                LineEdit::Remove(reason) => {
+                    if !blank {
+                        removed.push(RemovedLine {
+                            line: self.line_map.as_ref().map_or(i, |m| m[i] as usize),
+                            text: line.to_string(),
+                            reason: reason.to_string(),
+                            stage: stage.to_string(),
+                        });
+                    }
+                    removed_since_output = true;
+                }
+                LineEdit::Keep | LineEdit::Replace(_) => {
+                    let content: Cow<'_, str> = match edit {
+                        LineEdit::Replace(s) => Cow::Owned(s.clone()),
+                        _ => Cow::Borrowed(line),
+                    };
+                    let now_blank = content.trim().is_empty();
+                    if now_blank && removed_since_output && (out.is_empty() || out_last_blank) {
+                        continue;
+                    }
+                    out_last_blank = now_blank;
+                    if !now_blank {
+                        removed_since_output = false;
+                    }
+                    out.push((i, content));
+                }
+            }
+        }
+        if removed_since_output {
+            while out.last().is_some_and(|(_, l)| l.trim().is_empty()) {
+                out.pop();
+            }
+        }
+        let mut text = String::with_capacity(self.text.len());
+        let mut map = Vec::with_capacity(out.len());
+        for (k, (i, line)) in out.iter().enumerate() {
+            if k > 0 {
+                text.push('\n');
+            }
+            text.push_str(line);
+            map.push(self.line_map.as_ref().map_or(*i as u32, |m| m[*i]));
+        }
+        if ends_with_newline && !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+            map.push(u32::MAX);
+        }
+        let n_removed = removed.len();
+        self.sift.removed_lines.extend(removed);
+        let old = std::mem::replace(&mut self.text, text);
+        if self.original.is_none() {
+            self.original = Some(old);
+        }
+        self.line_map = Some(map);
+        n_removed
+    }
+
+    /// Replace the whole text (for cleaners that rewrite rather than remove
+    /// lines). Line provenance is lost for this document.
+    pub fn replace_text(&mut self, text: String) {
+        let old = std::mem::replace(&mut self.text, text);
+        if self.original.is_none() {
+            self.original = Some(old);
+        }
+        let n = self.text.split('\n').count();
+        self.line_map = Some(vec![u32::MAX; n]);
+    }
+
+    /// Record a flag (a finding that removed nothing) under `key`.
+    pub fn flag(&mut self, key: impl Into<String>, value: Value) {
+        self.sift.flags.insert(key.into(), value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edits_for(text: &str, junk: &[&str]) -> Vec<LineEdit> {
+        text.split('\n')
+            .map(|l| {
+                if junk.contains(&l) {
+                    LineEdit::Remove("junk".into())
+                } else {
+                    LineEdit::Keep
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn removing_a_paragraph_keeps_single_separators() {
+        let text = "Para one.\n\nbuy pills online\n\nPara two.\n\nSource link";
+        let mut doc = Document::new("a", text);
+        let edits = edits_for(text, &["buy pills online", "Source link"]);
+        assert_eq!(doc.apply_line_edits("junk_lines", &edits), 2);
+        assert_eq!(doc.text, "Para one.\n\nPara two.");
+        assert_eq!(doc.original_text(), text);
+        let lines: Vec<_> = doc.sift.removed_lines.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 6]);
+    }
+
+    #[test]
+    fn second_cleaner_reports_original_line_numbers() {
+        let text = "nav\nTitle\nspam\nBody text.\nfooter";
+        let mut doc = Document::new("a", text);
+        let e = edits_for(text, &["nav", "spam"]);
+        doc.apply_line_edits("first", &e);
+        assert_eq!(doc.text, "Title\nBody text.\nfooter");
+        let e = edits_for(&doc.text.clone(), &["footer"]);
+        doc.apply_line_edits("second", &e);
+        assert_eq!(doc.text, "Title\nBody text.");
+        let got: Vec<_> = doc
+            .sift
+            .removed_lines
+            .iter()
+            .map(|r| (r.line, r.stage.as_str()))
+            .collect();
+        assert_eq!(got, vec![(0, "first"), (2, "first"), (4, "second")]);
+        assert_eq!(doc.original_line_index(1), 3);
+    }
+
+    #[test]
+    fn no_edit_leaves_document_untouched() {
+        let mut doc = Document::new("a", "x\ny");
+        assert_eq!(doc.apply_line_edits("s", &[LineEdit::Keep, LineEdit::Keep]), 0);
+        assert!(!doc.is_edited());
+    }
+
+    #[test]
+    fn trailing_newline_survives() {
+        let text = "A.\nspam\n";
+        let mut doc = Document::new("a", text);
+        doc.apply_line_edits("s", &edits_for(text, &["spam"]));
+        assert_eq!(doc.text, "A.\n");
+    }
+}
