@@ -286,7 +286,10 @@ mod tests {
     #[test]
     fn no_edit_leaves_document_untouched() {
         let mut doc = Document::new("a", "x\ny");
-        assert_eq!(doc.apply_line_edits("s", &[LineEdit::Keep, LineEdit::Keep]), 0);
+        assert_eq!(
+            doc.apply_line_edits("s", &[LineEdit::Keep, LineEdit::Keep]),
+            0
+        );
         assert!(!doc.is_edited());
     }
 

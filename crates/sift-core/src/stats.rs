@@ -110,7 +110,11 @@ impl RunStats {
         self.text_bytes_in += other.text_bytes_in;
         self.bytes_out += other.bytes_out;
         if self.stages.is_empty() {
-            self.stages = other.stages.iter().map(|s| StageStats::new(&s.name)).collect();
+            self.stages = other
+                .stages
+                .iter()
+                .map(|s| StageStats::new(&s.name))
+                .collect();
         }
         for (mine, theirs) in self.stages.iter_mut().zip(&other.stages) {
             mine.merge(theirs);

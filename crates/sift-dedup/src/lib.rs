@@ -1,0 +1,3 @@
+//! sift-dedup: exact, near-duplicate (MinHash LSH) and repeated-paragraph
+//! deduplication.
+#![deny(missing_docs)]

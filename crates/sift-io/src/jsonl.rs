@@ -1,0 +1,368 @@
+//! JSONL format: one JSON object per line in, kept/removed/rejected records out.
+
+use std::io::BufRead;
+use std::sync::Arc;
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sift_core::{Document, Origin, SiftMeta};
+
+use crate::Error;
+
+/// Names of the text and id fields.
+#[derive(Debug, Clone)]
+pub struct FieldNames {
+    /// Text field.
+    pub text: String,
+    /// Id field.
+    pub id: String,
+}
+
+impl Default for FieldNames {
+    fn default() -> Self {
+        Self {
+            text: "text".into(),
+            id: "id".into(),
+        }
+    }
+}
+
+/// One input record.
+#[derive(Debug)]
+pub enum Record {
+    /// A readable document.
+    Doc(Document),
+    /// Input that could not be read as a document.
+    Rejected(Rejected),
+}
+
+/// Raw bytes kept in a rejected record at most.
+pub const MAX_RAW: usize = 64 * 1024;
+
+/// A record that could not be read as a document.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rejected {
+    /// Input file.
+    pub source: String,
+    /// 1-based line (or record) number.
+    pub line: u64,
+    /// Byte offset in the decompressed stream.
+    pub byte_offset: u64,
+    /// What is wrong.
+    pub error: String,
+    /// Short machine-readable kind of error (for stats).
+    pub kind: &'static str,
+    /// The raw input, lossily decoded and truncated to 64 KiB.
+    pub raw: String,
+}
+
+impl Rejected {
+    /// Build a rejection, truncating `raw` to [`MAX_RAW`] bytes.
+    pub fn new(
+        source: &str,
+        line: u64,
+        byte_offset: u64,
+        kind: &'static str,
+        error: impl Into<String>,
+        raw: &[u8],
+    ) -> Self {
+        let raw = &raw[..raw.len().min(MAX_RAW)];
+        Self {
+            source: source.to_string(),
+            line,
+            byte_offset,
+            error: error.into(),
+            kind,
+            raw: String::from_utf8_lossy(raw).into_owned(),
+        }
+    }
+}
+
+/// Reads JSONL records from a (decompressed) buffered stream.
+pub struct JsonlReader<R> {
+    reader: R,
+    source: Arc<str>,
+    fields: FieldNames,
+    line: u64,
+    offset: u64,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> JsonlReader<R> {
+    /// Read from `reader`; `source` names it in documents and rejections.
+    pub fn new(reader: R, source: Arc<str>, fields: FieldNames) -> Self {
+        Self {
+            reader,
+            source,
+            fields,
+            line: 0,
+            offset: 0,
+            buf: Vec::new(),
+            done: false,
+        }
+    }
+
+    fn parse(&self, bytes: &[u8], line: u64, offset: u64) -> Record {
+        let reject = |kind, msg: String| {
+            Record::Rejected(Rejected::new(&self.source, line, offset, kind, msg, bytes))
+        };
+        let mut map: Map<String, Value> = match serde_json::from_slice(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                let kind = if std::str::from_utf8(bytes).is_err() {
+                    "invalid_utf8"
+                } else {
+                    "invalid_json"
+                };
+                return reject(kind, format!("not a JSON object: {e}"));
+            }
+        };
+        let text = match map.get_mut(&self.fields.text) {
+            Some(Value::String(s)) => std::mem::take(s),
+            Some(other) => {
+                return reject(
+                    "bad_text_field",
+                    format!(
+                        "field `{}` is not a string (found {})",
+                        self.fields.text,
+                        json_type(other)
+                    ),
+                )
+            }
+            None => {
+                return reject(
+                    "missing_text_field",
+                    format!("missing text field `{}`", self.fields.text),
+                )
+            }
+        };
+        // Placeholder keeps the field's position; writers put the text back.
+        if let Some(v) = map.get_mut(&self.fields.text) {
+            *v = Value::Null;
+        }
+        let id = match map.get(&self.fields.id) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            None | Some(Value::Null) => format!("{}:{}", self.source, line),
+            Some(other) => {
+                return reject(
+                    "bad_id_field",
+                    format!(
+                        "field `{}` must be a string or number (found {})",
+                        self.fields.id,
+                        json_type(other)
+                    ),
+                )
+            }
+        };
+        let mut doc = Document::new(id, text);
+        doc.fields = map;
+        doc.origin = Origin {
+            source: self.source.clone(),
+            line,
+            byte_offset: offset,
+        };
+        Record::Doc(doc)
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlReader<R> {
+    type Item = Result<Record, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.done {
+                return None;
+            }
+            self.buf.clear();
+            let start = self.offset;
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(n) => {
+                    self.offset += n as u64;
+                    self.line += 1;
+                    let mut bytes = &self.buf[..];
+                    if let Some(b) = bytes.strip_suffix(b"\n") {
+                        bytes = b.strip_suffix(b"\r").unwrap_or(b);
+                    }
+                    if bytes.iter().all(u8::is_ascii_whitespace) {
+                        continue; // blank line: no record
+                    }
+                    return Some(Ok(self.parse(bytes, self.line, start)));
+                }
+                Err(e) => {
+                    // A decoder error (truncated or corrupt .gz/.zst) ends the
+                    // stream; what was buffered is kept in the rejection.
+                    self.done = true;
+                    self.line += 1;
+                    let partial = self.buf.len() as u64;
+                    return Some(Ok(Record::Rejected(Rejected::new(
+                        &self.source,
+                        self.line,
+                        start,
+                        "stream_error",
+                        format!(
+                            "input stream broken after byte {} (truncated or corrupt compressed data?): {e}",
+                            start + partial
+                        ),
+                        &self.buf,
+                    ))));
+                }
+            }
+        }
+    }
+}
+
+/// How a document is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocOutput {
+    /// To `kept/`: cleaned text.
+    Kept,
+    /// To `removed/`: original text plus reason.
+    Removed,
+}
+
+struct DocRecord<'a> {
+    doc: &'a Document,
+    text_key: &'a str,
+    id_key: &'a str,
+    mode: DocOutput,
+}
+
+impl Serialize for DocRecord<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let doc = self.doc;
+        let text = match self.mode {
+            DocOutput::Kept => doc.text.as_str(),
+            DocOutput::Removed => doc.original_text(),
+        };
+        let has_id = doc.fields.contains_key(self.id_key);
+        let mut map = s.serialize_map(None)?;
+        if !has_id {
+            map.serialize_entry(self.id_key, &doc.id)?;
+        }
+        let mut wrote_text = false;
+        for (k, v) in &doc.fields {
+            if k == "sift" {
+                continue; // replaced by this run's findings below
+            }
+            if k == self.text_key {
+                map.serialize_entry(k, text)?;
+                wrote_text = true;
+            } else {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        if !wrote_text {
+            map.serialize_entry(self.text_key, text)?;
+        }
+        map.serialize_entry("sift", &doc.sift as &SiftMeta)?;
+        map.end()
+    }
+}
+
+/// Append `doc` as one JSON line to `out`.
+pub fn write_doc(doc: &Document, fields: &FieldNames, mode: DocOutput, out: &mut Vec<u8>) {
+    let rec = DocRecord {
+        doc,
+        text_key: &fields.text,
+        id_key: &fields.id,
+        mode,
+    };
+    // Serialising into a Vec cannot fail for these types (string keys only).
+    if serde_json::to_writer(&mut *out, &rec).is_ok() {
+        out.push(b'\n');
+    }
+}
+
+/// Append a rejection as one JSON line to `out`.
+pub fn write_rejected(rej: &Rejected, out: &mut Vec<u8>) {
+    if serde_json::to_writer(&mut *out, rej).is_ok() {
+        out.push(b'\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(input: &[u8]) -> Vec<Record> {
+        JsonlReader::new(input, Arc::from("t.jsonl"), FieldNames::default())
+            .map(|r| r.expect("no io error"))
+            .collect()
+    }
+
+    #[test]
+    fn reads_documents_and_preserves_other_fields() {
+        let recs = read_all(b"{\"url\":\"u\",\"text\":\"hello\",\"id\":7,\"n\":[1]}\n\n");
+        assert_eq!(recs.len(), 1);
+        let Record::Doc(doc) = &recs[0] else {
+            panic!("expected a document")
+        };
+        assert_eq!(doc.id, "7");
+        assert_eq!(doc.text, "hello");
+        let mut out = Vec::new();
+        write_doc(doc, &FieldNames::default(), DocOutput::Kept, &mut out);
+        assert_eq!(
+            String::from_utf8(out).expect("utf8"),
+            "{\"url\":\"u\",\"text\":\"hello\",\"id\":7,\"n\":[1],\"sift\":{}}\n"
+        );
+    }
+
+    #[test]
+    fn bad_records_are_rejected_with_position() {
+        let input = b"{\"text\":\"ok\"}\nnot json\n{\"id\":1}\n{\"text\":5}\n{\"text\":\"\xff\"}\n";
+        let recs = read_all(input);
+        let kinds: Vec<_> = recs
+            .iter()
+            .map(|r| match r {
+                Record::Doc(_) => "doc",
+                Record::Rejected(r) => r.kind,
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "doc",
+                "invalid_json",
+                "missing_text_field",
+                "bad_text_field",
+                "invalid_utf8"
+            ]
+        );
+        let Record::Rejected(r) = &recs[1] else {
+            panic!("expected a rejection")
+        };
+        assert_eq!((r.line, r.byte_offset, r.raw.as_str()), (2, 14, "not json"));
+        let Record::Doc(d) = &recs[0] else {
+            panic!("expected a document")
+        };
+        assert_eq!(d.id, "t.jsonl:1");
+    }
+
+    #[test]
+    fn raw_is_truncated() {
+        let long = vec![b'x'; MAX_RAW * 2];
+        let recs = read_all(&long);
+        let Record::Rejected(r) = &recs[0] else {
+            panic!("expected a rejection")
+        };
+        assert_eq!(r.raw.len(), MAX_RAW);
+    }
+}

@@ -1,0 +1,171 @@
+//! Output layout of a run, written atomically per shard:
+//!
+//! ```text
+//! DIR/kept/SHARD.jsonl.gz       kept documents (cleaned text + `sift` object)
+//! DIR/removed/SHARD.jsonl.gz    removed documents (original text + reason)
+//! DIR/rejected/SHARD.jsonl.gz   unreadable input records
+//! ```
+//!
+//! Files are written as `*.tmp` and renamed only when the shard is complete,
+//! so a crash never leaves a half-file that looks finished.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::compression::{Codec, Encoder};
+use crate::Error;
+
+/// Compression of output files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputFormat {
+    /// Codec.
+    pub codec: Codec,
+    /// Level (gzip 0-9, zstd 1-22).
+    pub level: i32,
+}
+
+impl Default for OutputFormat {
+    fn default() -> Self {
+        Self {
+            codec: Codec::Gzip,
+            level: 1,
+        }
+    }
+}
+
+/// The three output categories.
+pub const CATEGORIES: [&str; 3] = ["kept", "removed", "rejected"];
+
+struct Sink {
+    tmp: PathBuf,
+    dest: PathBuf,
+    enc: Encoder<BufWriter<File>>,
+}
+
+/// Output files of one shard.
+pub struct ShardOutput {
+    sinks: [Option<Sink>; 3],
+    dir: PathBuf,
+    name: String,
+    format: OutputFormat,
+}
+
+impl ShardOutput {
+    /// Prepare output for shard `name` under `dir` (files are created lazily).
+    pub fn new(dir: &Path, name: &str, format: OutputFormat) -> Self {
+        Self {
+            sinks: [None, None, None],
+            dir: dir.to_path_buf(),
+            name: name.to_string(),
+            format,
+        }
+    }
+
+    /// Final path of a category's file.
+    pub fn path(dir: &Path, category: &str, name: &str, format: OutputFormat) -> PathBuf {
+        dir.join(category)
+            .join(format!("{name}.jsonl{}", format.codec.suffix()))
+    }
+
+    fn sink(&mut self, i: usize) -> Result<&mut Sink, Error> {
+        if self.sinks[i].is_none() {
+            let dest = Self::path(&self.dir, CATEGORIES[i], &self.name, self.format);
+            let parent = dest.parent().unwrap_or(&self.dir).to_path_buf();
+            std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+            let mut tmp = dest.clone().into_os_string();
+            tmp.push(".tmp");
+            let tmp = PathBuf::from(tmp);
+            let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+            let enc = Encoder::new(
+                BufWriter::with_capacity(1 << 20, file),
+                self.format.codec,
+                self.format.level,
+            )
+            .map_err(|e| Error::io(&tmp, e))?;
+            self.sinks[i] = Some(Sink { tmp, dest, enc });
+        }
+        self.sinks[i]
+            .as_mut()
+            .ok_or_else(|| Error::io(&self.dir, std::io::Error::other("sink not created")))
+    }
+
+    fn write(&mut self, i: usize, bytes: &[u8]) -> Result<(), Error> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let sink = self.sink(i)?;
+        sink.enc
+            .write_all(bytes)
+            .map_err(|e| Error::io(&sink.tmp, e))
+    }
+
+    /// Append serialised kept records.
+    pub fn write_kept(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.write(0, bytes)
+    }
+
+    /// Append serialised removed records.
+    pub fn write_removed(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.write(1, bytes)
+    }
+
+    /// Append serialised rejected records.
+    pub fn write_rejected(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.write(2, bytes)
+    }
+
+    /// Finish every file (trailer, fsync) and move it into place.
+    /// Returns the number of compressed bytes written.
+    pub fn finish(self) -> Result<u64, Error> {
+        let mut total = 0;
+        for sink in self.sinks.into_iter().flatten() {
+            let w = sink.enc.finish().map_err(|e| Error::io(&sink.tmp, e))?;
+            let file = w
+                .into_inner()
+                .map_err(|e| Error::io(&sink.tmp, e.into_error()))?;
+            file.sync_all().map_err(|e| Error::io(&sink.tmp, e))?;
+            total += file.metadata().map(|m| m.len()).unwrap_or(0);
+            drop(file);
+            std::fs::rename(&sink.tmp, &sink.dest).map_err(|e| Error::io(&sink.dest, e))?;
+        }
+        Ok(total)
+    }
+}
+
+/// Write `bytes` to `path` atomically (temporary file, fsync, rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    let mut tmp = path.to_path_buf().into_os_string();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
+    f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn files_appear_only_when_finished() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fmt = OutputFormat::default();
+        let mut out = ShardOutput::new(dir.path(), "s", fmt);
+        out.write_kept(b"{\"a\":1}\n").expect("write");
+        let dest = ShardOutput::path(dir.path(), "kept", "s", fmt);
+        assert!(!dest.exists());
+        out.finish().expect("finish");
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(File::open(&dest).expect("open"))
+            .read_to_string(&mut text)
+            .expect("gunzip");
+        assert_eq!(text, "{\"a\":1}\n");
+        assert!(!ShardOutput::path(dir.path(), "removed", "s", fmt).exists());
+    }
+}
