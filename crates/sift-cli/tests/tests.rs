@@ -1,1 +1,6 @@
+//! End-to-end tests of the `sift` binary on real fixtures (one test binary).
 
+mod bad_input;
+mod resume;
+mod run;
+mod util;
