@@ -108,7 +108,7 @@ fn hundred_megabyte_lines_are_handled() {
 
 fn truncated_case(compress: impl Fn(&[u8]) -> Vec<u8>, ext: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let plain: String = (0..200).map(doc_line).collect();
+    let plain: String = (0..4000).map(doc_line).collect();
     let mut packed = compress(plain.as_bytes());
     packed.truncate(packed.len() * 2 / 3);
     let input = dir.path().join(format!("cut.jsonl.{ext}"));

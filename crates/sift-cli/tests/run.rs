@@ -29,7 +29,7 @@ fn removed_lines_carry_reasons_and_other_fields_survive() {
     let pipeline = dir.path().join("p.toml");
     std::fs::write(
         &pipeline,
-        "[[stages]]\ntype = \"line_regex\"\nname = \"nav\"\nreason = \"navigation\"\npatterns = ['^(?i)(skip to (main )?content|menu|home)$']\n\n[[stages]]\ntype = \"min_words\"\nmin = 200\n",
+        "[[stages]]\ntype = \"line_regex\"\nname = \"nav\"\nreason = \"navigation\"\npatterns = ['^(?i)(skip to (main )?content|menu|home)$']\n\n[[stages]]\ntype = \"min_words\"\nmin = 1000\n",
     )
     .expect("write");
     let o = dir.path().join("out");
