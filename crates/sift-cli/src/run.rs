@@ -185,7 +185,7 @@ pub fn summary(s: &sift::core::RunStats) -> String {
             st.name, st.docs_in, st.docs_removed, st.lines_removed
         );
         let mut reasons: Vec<_> = st.reasons.iter().collect();
-        reasons.sort_by(|a, b| (b.1.docs + b.1.lines).cmp(&(a.1.docs + a.1.lines)));
+        reasons.sort_by_key(|(_, c)| std::cmp::Reverse(c.docs + c.lines));
         for (reason, c) in reasons {
             let _ = writeln!(
                 out,
