@@ -81,7 +81,7 @@ fn hundred_megabyte_lines_are_handled() {
     let input = dir.path().join("huge.jsonl");
     let mut f = std::io::BufWriter::new(std::fs::File::create(&input).expect("create"));
     let words = "lorem ipsum dolor sit amet ".repeat(4 << 20); // ~113 MB of text
-    write!(f, "{{\"id\":\"big\",\"text\":\"{words}\"}}\n").expect("write");
+    writeln!(f, "{{\"id\":\"big\",\"text\":\"{words}\"}}").expect("write");
     f.write_all(&vec![b'x'; 100 << 20]).expect("write"); // 100 MB of non-JSON
     f.write_all(b"\n").expect("write");
     f.write_all(doc_line(3).as_bytes()).expect("write");
