@@ -38,6 +38,8 @@ pub struct Origin {
     pub line: u64,
     /// Byte offset of the record in the decompressed stream.
     pub byte_offset: u64,
+    /// Size of the record in the decompressed stream.
+    pub bytes: u64,
 }
 
 /// Everything sift records on a document.

@@ -165,6 +165,7 @@ impl<R: BufRead> JsonlReader<R> {
             source: self.source.clone(),
             line,
             byte_offset: offset,
+            bytes: bytes.len() as u64,
         };
         Record::Doc(doc)
     }

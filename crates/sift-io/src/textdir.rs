@@ -47,8 +47,8 @@ impl Iterator for TextDirReader {
             Ok(b) => b,
             Err(e) => return Some(Err(Error::io(&path, e))),
         };
-        self.read_bytes
-            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let len = bytes.len() as u64;
+        self.read_bytes.fetch_add(len, Ordering::Relaxed);
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -76,6 +76,7 @@ impl Iterator for TextDirReader {
             source: self.source.clone(),
             line: self.index,
             byte_offset: 0,
+            bytes: len,
         };
         Some(Ok(Record::Doc(doc)))
     }

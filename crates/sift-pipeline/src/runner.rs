@@ -242,6 +242,7 @@ impl Pipeline {
         for (doc, fate) in done.into_iter().zip(fates) {
             let Some(doc) = doc else { continue };
             out.stats.docs_in += 1;
+            out.stats.bytes_in += doc.origin.bytes;
             out.stats.text_bytes_in += doc.original_text().len() as u64;
             match fate {
                 Some(Fate::Removed { .. }) => {
@@ -363,8 +364,6 @@ impl Pipeline {
                 break;
             }
         }
-        // bytes_in: decompressed text read; rejected raw is counted above.
-        stats.bytes_in += stats.text_bytes_in;
         output.finish()?;
         Ok(stats)
     }
