@@ -45,6 +45,20 @@ pub enum ShardKind {
         /// The bytes.
         bytes: &'static [u8],
     },
+    /// A WARC, WET or ARC file, plain or gzip (feature `warc`).
+    Warc {
+        /// File path.
+        path: PathBuf,
+        /// Compression.
+        codec: Codec,
+        /// Main-text extractor for HTML (`readability` or `trafilatura`).
+        extractor: String,
+    },
+    /// A Parquet file (feature `parquet`).
+    Parquet {
+        /// File path.
+        path: PathBuf,
+    },
 }
 
 /// Stream of records from a shard.
@@ -66,6 +80,9 @@ impl Shard {
             ShardKind::Jsonl { path, .. } => path.display().to_string(),
             ShardKind::TextDir { dir, .. } => dir.display().to_string(),
             ShardKind::Embedded { .. } => format!("<bundled {}>", self.name),
+            ShardKind::Warc { path, .. } | ShardKind::Parquet { path } => {
+                path.display().to_string()
+            }
         }
     }
 
@@ -94,8 +111,81 @@ impl Shard {
                 let r = decoder(raw, Codec::None).map_err(|e| Error::io(self.source(), e))?;
                 Box::new(JsonlReader::new(r, source, fields.clone()))
             }
+            ShardKind::Warc {
+                path,
+                codec,
+                extractor,
+            } => open_warc(path, *codec, extractor, source, fields, read_bytes)?,
+            ShardKind::Parquet { path } => open_parquet(path, source, fields, read_bytes)?,
         })
     }
+}
+
+#[cfg(feature = "warc")]
+fn open_warc(
+    path: &Path,
+    codec: Codec,
+    extractor: &str,
+    source: Arc<str>,
+    fields: &FieldNames,
+    read_bytes: Arc<AtomicU64>,
+) -> Result<RecordIter<'static>, Error> {
+    use sift_html::{Extractor, ExtractorKind};
+    let kind = ExtractorKind::from_name(extractor).ok_or_else(|| {
+        Error::io(
+            path,
+            std::io::Error::other(format!("unknown extractor `{extractor}`")),
+        )
+    })?;
+    let ex = Extractor::new(kind).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let raw = CountingReader::new(file, read_bytes);
+    let r = crate::warc::WarcReader::new(raw, codec, source, fields.clone(), ex)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(Box::new(r))
+}
+
+#[cfg(not(feature = "warc"))]
+fn open_warc(
+    path: &Path,
+    _: Codec,
+    _: &str,
+    _: Arc<str>,
+    _: &FieldNames,
+    _: Arc<AtomicU64>,
+) -> Result<RecordIter<'static>, Error> {
+    Err(Error::FeatureDisabled {
+        path: path.to_path_buf(),
+        feature: "warc",
+    })
+}
+
+#[cfg(feature = "parquet")]
+fn open_parquet(
+    path: &Path,
+    source: Arc<str>,
+    fields: &FieldNames,
+    read_bytes: Arc<AtomicU64>,
+) -> Result<RecordIter<'static>, Error> {
+    Ok(Box::new(crate::parquet::ParquetReader::open(
+        path,
+        source,
+        fields.clone(),
+        read_bytes,
+    )?))
+}
+
+#[cfg(not(feature = "parquet"))]
+fn open_parquet(
+    path: &Path,
+    _: Arc<str>,
+    _: &FieldNames,
+    _: Arc<AtomicU64>,
+) -> Result<RecordIter<'static>, Error> {
+    Err(Error::FeatureDisabled {
+        path: path.to_path_buf(),
+        feature: "parquet",
+    })
 }
 
 /// What discovery found besides shards.
@@ -123,6 +213,39 @@ fn jsonl_stem(name: &str) -> Option<&str> {
     None
 }
 
+/// Extractor used for WARC input unless the caller changes
+/// [`ShardKind::Warc::extractor`].
+pub const DEFAULT_EXTRACTOR: &str = "readability";
+
+/// Shard name and reader for a web archive or Parquet file name.
+fn other_kind(path: &Path, name: &str) -> Option<(String, ShardKind)> {
+    for ext in [
+        ".warc",
+        ".warc.gz",
+        ".wet",
+        ".wet.gz",
+        ".arc",
+        ".arc.gz",
+        ".warc.zst",
+    ] {
+        if let Some(stem) = name.strip_suffix(ext) {
+            let kind = ShardKind::Warc {
+                path: path.to_path_buf(),
+                codec: Codec::from_path(path),
+                extractor: DEFAULT_EXTRACTOR.to_string(),
+            };
+            return Some((stem.to_string(), kind));
+        }
+    }
+    let stem = name.strip_suffix(".parquet")?;
+    Some((
+        stem.to_string(),
+        ShardKind::Parquet {
+            path: path.to_path_buf(),
+        },
+    ))
+}
+
 /// Expand files and directories into shards.
 ///
 /// A file must be JSONL (`.jsonl`, `.jsonl.gz`, `.jsonl.zst`); a directory is
@@ -144,7 +267,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery, Error> {
             let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             match jsonl_stem(file_name) {
                 Some(stem) => named.push((stem.to_string(), jsonl_kind(path), meta.len())),
-                None => return Err(Error::Unsupported { path: path.clone() }),
+                None => match other_kind(path, file_name) {
+                    Some((stem, kind)) => named.push((stem, kind, meta.len())),
+                    None => return Err(Error::Unsupported { path: path.clone() }),
+                },
             }
         }
     }
@@ -220,6 +346,13 @@ fn walk(
                 .unwrap_or(&rel)
                 .to_string();
             out.push((base, jsonl_kind(&p), meta.len()));
+        } else if let Some((stem, kind)) = other_kind(&p, &name) {
+            let rel = rel_name(&p);
+            let base = rel
+                .strip_suffix(&name[stem.len()..])
+                .unwrap_or(&rel)
+                .to_string();
+            out.push((base, kind, meta.len()));
         } else if name.ends_with(".txt") {
             txt_size += meta.len();
             txt.push(p);
@@ -262,6 +395,44 @@ mod tests {
         let names: Vec<_> = found.shards.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, vec!["a", "b", "docs__txt"]);
         assert_eq!(found.skipped, vec![d.join("notes.md")]);
+    }
+
+    #[test]
+    fn web_archives_and_parquet_are_discovered() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        for f in [
+            "cc.warc.gz",
+            "cc.wet.gz",
+            "old.arc.gz",
+            "t.parquet",
+            "plain.warc",
+        ] {
+            std::fs::write(d.join(f), "").expect("write");
+        }
+        let found = discover(&[d.to_path_buf()]).expect("discover");
+        let got: Vec<_> = found
+            .shards
+            .iter()
+            .map(|s| match &s.kind {
+                ShardKind::Warc { codec, .. } => format!("{} warc {codec:?}", s.name),
+                ShardKind::Parquet { .. } => format!("{} parquet", s.name),
+                _ => format!("{} other", s.name),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "cc-1 warc Gzip",
+                "cc-2 warc Gzip",
+                "old warc Gzip",
+                "plain warc None",
+                "t parquet"
+            ]
+        );
+        assert!(found.skipped.is_empty());
+        let one = discover(&[d.join("plain.warc")]).expect("discover");
+        assert_eq!(one.shards[0].name, "plain");
     }
 
     #[test]

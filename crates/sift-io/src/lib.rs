@@ -8,10 +8,16 @@
 #![deny(missing_docs)]
 
 pub mod compression;
+#[cfg(feature = "warc")]
+pub mod gzmembers;
 pub mod input;
 pub mod jsonl;
 pub mod output;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod textdir;
+#[cfg(feature = "warc")]
+pub mod warc;
 
 pub use input::{discover, Shard, ShardKind};
 pub use jsonl::{FieldNames, Record, Rejected};
@@ -30,10 +36,26 @@ pub enum Error {
         path: PathBuf,
     },
     /// An input file has an extension sift cannot read.
-    #[error("{path}: unsupported input (expected .jsonl, .jsonl.gz, .jsonl.zst or a directory of .txt files)")]
+    #[error("{path}: unsupported input (expected .jsonl, .jsonl.gz, .jsonl.zst, .warc, .warc.gz, .wet, .wet.gz, .arc.gz, .parquet or a directory of .txt files)")]
     Unsupported {
         /// The path given.
         path: PathBuf,
+    },
+    /// The input needs a cargo feature this build does not have.
+    #[error("{path}: reading this format needs sift built with the `{feature}` feature")]
+    FeatureDisabled {
+        /// The path given.
+        path: PathBuf,
+        /// The missing cargo feature.
+        feature: &'static str,
+    },
+    /// A Parquet file cannot be read or written as documents.
+    #[error("{path}: {message}")]
+    Parquet {
+        /// File involved.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
     },
     /// An I/O operation failed.
     #[error("{path}: {source}")]
