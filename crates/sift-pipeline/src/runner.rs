@@ -18,9 +18,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sift_core::{Document, RunStats, Stage, StageStats, Verdict};
+use sift_io::input::RecordIter;
 use sift_io::jsonl::{write_doc, write_rejected, DocOutput};
 use sift_io::output::{write_atomic, CATEGORIES};
-use sift_io::{FieldNames, OutputFormat, Record, Shard, ShardOutput};
+use sift_io::{FieldNames, OutputFormat, Record, Rejected, Shard, ShardOutput};
 
 use crate::{Error, PipelineConfig};
 
@@ -321,52 +322,115 @@ impl Pipeline {
         let mut stats = self.new_stats();
         let batch_docs = opts.batch_docs.max(1);
         let mut rejected_buf = Vec::new();
+        // Three batches in flight: reading batch n+1 (decompress, parse),
+        // processing batch n (its chunks in parallel) and writing batch n-1
+        // (compress) overlap, so neither reader nor compressor serialises
+        // the run. With one thread they simply run one after the other.
+        // Output order is input order.
+        let mut batch = read_batch(&mut records, batch_docs, progress)?;
+        let mut processed: Vec<ChunkOut> = Vec::new();
         loop {
-            let mut batch = Vec::with_capacity(batch_docs);
-            let mut batch_bytes = 0usize;
-            let mut eof = true;
-            for rec in records.by_ref() {
-                progress.docs.fetch_add(1, Ordering::Relaxed);
-                match rec? {
-                    Record::Doc(doc) => {
-                        batch_bytes += doc.text.len();
-                        batch.push(doc);
-                    }
-                    Record::Rejected(rej) => {
-                        stats.docs_in += 1;
-                        stats.docs_rejected += 1;
-                        stats.bytes_in += rej.raw.len() as u64;
-                        *stats.rejected.entry(rej.kind.to_string()).or_default() += 1;
-                        write_rejected(&rej, &mut rejected_buf);
-                    }
-                }
-                // Bound memory by bytes too: a few huge documents make a batch.
-                if batch.len() >= batch_docs || batch_bytes >= 64 << 20 {
-                    eof = false;
-                    break;
-                }
+            for rej in &batch.rejected {
+                stats.docs_in += 1;
+                stats.docs_rejected += 1;
+                stats.bytes_in += rej.raw.len() as u64;
+                *stats.rejected.entry(rej.kind.to_string()).or_default() += 1;
+                write_rejected(rej, &mut rejected_buf);
             }
             output.write_rejected(&rejected_buf)?;
             rejected_buf.clear();
-            if !batch.is_empty() {
-                let chunks = split_chunks(batch);
-                let results: Vec<ChunkOut> = chunks
-                    .into_par_iter()
-                    .map(|c| self.process_chunk(c))
-                    .collect();
-                for r in results {
-                    output.write_kept(&r.kept)?;
-                    output.write_removed(&r.removed)?;
-                    stats.merge(&r.stats);
-                }
+            let eof = batch.eof;
+            let docs = std::mem::take(&mut batch.docs);
+            let previous = std::mem::take(&mut processed);
+            let (next, (results, written)) = rayon::join(
+                || {
+                    (!eof)
+                        .then(|| read_batch(&mut records, batch_docs, progress))
+                        .transpose()
+                },
+                || {
+                    rayon::join(
+                        || self.process_docs(docs),
+                        || write_chunks(&mut output, &previous),
+                    )
+                },
+            );
+            written?;
+            for r in &previous {
+                stats.merge(&r.stats);
             }
-            if eof {
-                break;
+            processed = results;
+            match next? {
+                Some(b) => batch = b,
+                None => break,
             }
+        }
+        write_chunks(&mut output, &processed)?;
+        for r in &processed {
+            stats.merge(&r.stats);
         }
         output.finish()?;
         Ok(stats)
     }
+
+    /// Process a batch as chunks in parallel; results in input order.
+    fn process_docs(&self, docs: Vec<Document>) -> Vec<ChunkOut> {
+        if docs.is_empty() {
+            return Vec::new();
+        }
+        split_chunks(docs)
+            .into_par_iter()
+            .map(|c| self.process_chunk(c))
+            .collect()
+    }
+}
+
+/// Documents read from a shard for one round of processing.
+struct Batch {
+    docs: Vec<Document>,
+    rejected: Vec<Rejected>,
+    eof: bool,
+}
+
+/// Read up to `batch_docs` records (or 64 MiB of text) from `records`.
+fn read_batch(
+    records: &mut RecordIter<'static>,
+    batch_docs: usize,
+    progress: &Progress,
+) -> Result<Batch, Error> {
+    let mut batch = Batch {
+        docs: Vec::with_capacity(batch_docs),
+        rejected: Vec::new(),
+        eof: true,
+    };
+    let mut bytes = 0usize;
+    for rec in records.by_ref() {
+        progress.docs.fetch_add(1, Ordering::Relaxed);
+        match rec? {
+            Record::Doc(doc) => {
+                bytes += doc.text.len();
+                batch.docs.push(doc);
+            }
+            Record::Rejected(rej) => {
+                bytes += rej.raw.len();
+                batch.rejected.push(rej);
+            }
+        }
+        // Bound memory by bytes too: a few huge documents make a batch.
+        if batch.docs.len() + batch.rejected.len() >= batch_docs || bytes >= 64 << 20 {
+            batch.eof = false;
+            break;
+        }
+    }
+    Ok(batch)
+}
+
+fn write_chunks(output: &mut ShardOutput, chunks: &[ChunkOut]) -> Result<(), Error> {
+    for r in chunks {
+        output.write_kept(&r.kept)?;
+        output.write_removed(&r.removed)?;
+    }
+    Ok(())
 }
 
 fn split_chunks(mut batch: Vec<Document>) -> Vec<Vec<Document>> {
