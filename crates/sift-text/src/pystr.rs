@@ -1,11 +1,245 @@
 //! Python `str` semantics that Rust's std does not share.
+//!
+//! Character predicates follow CPython 3.11 (Unicode 14.0.0, the interpreter
+//! datatrove runs on), from generated tables, so they do not drift with the
+//! Unicode version of the Rust toolchain.
+//!
+//! ```
+//! use sift_text::pystr;
+//!
+//! assert_eq!(pystr::strip("\u{1f} hi\u{a0}\n"), "hi");
+//! let lines: Vec<&str> = pystr::splitlines("a\r\nb\u{2028}c\n").collect();
+//! assert_eq!(lines, ["a", "b", "c"]);
+//! assert!(pystr::is_alpha('é') && !pystr::is_alpha('\u{301}'));
+//! ```
+
+use crate::class::{self, PUNCT_CAT, PY_ALPHA, PY_DECIMAL, PY_DIGIT, PY_NUMERIC};
 
 /// Python `str.isspace()` for one char: Unicode White_Space plus U+001C..U+001F.
+#[inline]
 pub fn is_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+    match c {
+        '\t'..='\r' | '\u{1c}'..='\u{20}' => true,
+        _ if (c as u32) < 0x85 => false,
+        '\u{85}' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}' => true,
+        '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' => true,
+        _ => false,
+    }
+}
+
+/// Python `str.isalpha()` for one char: general category Lu, Ll, Lt, Lm or Lo.
+#[inline]
+pub fn is_alpha(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    class::has(c, PY_ALPHA)
+}
+
+/// Python `str.isdecimal()` for one char (general category Nd; also what `re`'s `\d` matches).
+#[inline]
+pub fn is_decimal(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    class::has(c, PY_DECIMAL)
+}
+
+/// Python `str.isdigit()` for one char (Numeric_Type Decimal or Digit, e.g. `²`).
+#[inline]
+pub fn is_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    class::has(c, PY_DIGIT)
+}
+
+/// Python `str.isnumeric()` for one char (any Numeric_Type, e.g. `½`, `一`).
+#[inline]
+pub fn is_numeric(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    class::has(c, PY_NUMERIC)
+}
+
+/// Python `str.isalnum()` for one char (`isalpha() or isnumeric()`).
+#[inline]
+pub fn is_alnum(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    class::has(c, PY_ALPHA | PY_NUMERIC)
+}
+
+/// Python `re`'s `\w` for one char: `isalnum()` or `_`.
+#[inline]
+pub fn is_word(c: char) -> bool {
+    c == '_' || is_alnum(c)
+}
+
+/// `unicodedata.category(c).startswith("P")`: spaCy's `is_punct` for one char.
+#[inline]
+pub fn is_punct(c: char) -> bool {
+    class::has(c, PUNCT_CAT)
+}
+
+/// Python `str.isalpha()` for a string: non-empty and every char [`is_alpha`].
+pub fn str_is_alpha(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_alpha)
+}
+
+/// Python `str.isdigit()` for a string: non-empty and every char [`is_digit`].
+pub fn str_is_digit(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_digit)
+}
+
+/// Python `str.isnumeric()` for a string: non-empty and every char [`is_numeric`].
+pub fn str_is_numeric(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_numeric)
 }
 
 /// Python `str.strip()` with no argument.
+#[inline]
 pub fn strip(s: &str) -> &str {
     s.trim_matches(is_space)
+}
+
+/// Python `str.lstrip()` with no argument.
+#[inline]
+pub fn lstrip(s: &str) -> &str {
+    s.trim_start_matches(is_space)
+}
+
+/// Python `str.rstrip()` with no argument.
+#[inline]
+pub fn rstrip(s: &str) -> &str {
+    s.trim_end_matches(is_space)
+}
+
+/// Python `str.split()` with no argument: runs of [`is_space`] separate, empty pieces dropped.
+pub fn split(s: &str) -> impl Iterator<Item = &str> + '_ {
+    s.split(is_space).filter(|t| !t.is_empty())
+}
+
+/// Whether `c` ends a line for Python `str.splitlines()`.
+#[inline]
+pub fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\u{b}'
+            | '\u{c}'
+            | '\r'
+            | '\u{1c}'
+            | '\u{1d}'
+            | '\u{1e}'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+/// Python `str.splitlines()` (no `keepends`): the lines of `s` without their breaks.
+///
+/// Breaks are [`is_line_break`] chars, `\r\n` counts as one, and a trailing break
+/// does not start an empty last line (so `""` has no lines).
+pub fn splitlines(s: &str) -> SplitLines<'_> {
+    SplitLines { rest: s }
+}
+
+/// Iterator returned by [`splitlines`].
+#[derive(Debug, Clone)]
+pub struct SplitLines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for SplitLines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let s = self.rest;
+        match s.char_indices().find(|&(_, c)| is_line_break(c)) {
+            None => {
+                self.rest = "";
+                Some(s)
+            }
+            Some((i, c)) => {
+                let mut next = i + c.len_utf8();
+                if c == '\r' && s.as_bytes().get(next) == Some(&b'\n') {
+                    next += 1;
+                }
+                self.rest = &s[next..];
+                Some(&s[..i])
+            }
+        }
+    }
+}
+
+/// Python `len(s)`: the number of code points.
+#[inline]
+pub fn len(s: &str) -> usize {
+    s.chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn space_matches_python_isspace() {
+        let py: Vec<u32> = [
+            0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000,
+            0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028,
+            0x2029, 0x202f, 0x205f, 0x3000,
+        ]
+        .to_vec();
+        let ours: Vec<u32> = (0..0x11_0000u32)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_space(c))
+            .map(u32::from)
+            .collect();
+        assert_eq!(ours, py);
+    }
+
+    #[test]
+    fn strips() {
+        assert_eq!(strip("\u{1f}\u{3000} a b \u{85}"), "a b");
+        assert_eq!(lstrip("  a "), "a ");
+        assert_eq!(rstrip("  a \u{2029}"), "  a");
+        assert_eq!(strip("\u{200b}x"), "\u{200b}x"); // ZWSP is not whitespace
+    }
+
+    #[test]
+    fn split_like_python() {
+        let v: Vec<&str> = split(" a\u{a0}b\t\u{1c}c  ").collect();
+        assert_eq!(v, ["a", "b", "c"]);
+        assert_eq!(split("   ").count(), 0);
+    }
+
+    #[test]
+    fn splitlines_like_python() {
+        let v: Vec<&str> = splitlines("a\r\n\r\nb\rc\u{1f}d\u{1e}e\n").collect();
+        assert_eq!(v, ["a", "", "b", "c\u{1f}d", "e"]);
+        assert_eq!(splitlines("").count(), 0);
+        assert_eq!(splitlines("\n").collect::<Vec<_>>(), [""]);
+        assert_eq!(splitlines("x\n\n").collect::<Vec<_>>(), ["x", ""]);
+        assert_eq!(splitlines("\r").collect::<Vec<_>>(), [""]);
+    }
+
+    #[test]
+    fn predicates() {
+        assert!(is_alpha('ß') && is_alpha('ǅ') && is_alpha('ʰ') && is_alpha('中'));
+        assert!(!is_alpha('Ⅻ') && !is_alpha('\u{301}') && !is_alpha('1'));
+        assert!(is_numeric('Ⅻ') && !is_digit('Ⅻ'));
+        assert!(is_decimal('٣') && is_digit('٣') && is_numeric('٣'));
+        assert!(is_word('_') && is_word('٣') && !is_word('-'));
+        assert!(is_punct('¿') && is_punct('«') && !is_punct('$') && !is_punct('+'));
+        assert!(str_is_alpha("Straße") && !str_is_alpha("") && !str_is_alpha("a b"));
+        assert!(str_is_digit("²3") && !str_is_digit("½"));
+        assert!(str_is_numeric("½一"));
+        assert_eq!(len("naïve"), 5);
+    }
 }

@@ -1,0 +1,1008 @@
+//! A port of spaCy 3.8's rule tokenizer with the blank English (`en`) rules,
+//! plus the rule-based `sentencizer`.
+//!
+//! The algorithm is that of `spacy/tokenizer.pyx`:
+//!
+//! 1. Split the text into runs of whitespace and non-whitespace (Python
+//!    `isspace`). A whitespace run directly after a token loses one leading
+//!    `' '` (that space is the token's trailing whitespace); what is left, if
+//!    anything, is one whitespace token.
+//! 2. A non-whitespace run ("chunk") that is a tokenizer exception becomes its
+//!    pieces. Otherwise prefixes and suffixes are peeled off in turns, stopping
+//!    at an exception or when nothing more comes off; the core left is an
+//!    exception, a URL, or is split at infixes.
+//! 3. Exceptions that contain affix characters (emoticons, `'s`, `a.m.`) are
+//!    also looked for as runs of adjacent tokens and merged back
+//!    (`_apply_special_cases`).
+//!
+//! Prefix, suffix and infix rules are spaCy's `TOKENIZER_PREFIXES`,
+//! `TOKENIZER_SUFFIXES` (`lang/punctuation.py`) and the English
+//! `TOKENIZER_INFIXES`, hand-compiled into char-class tests below; the
+//! classes and exception lists are generated into `tables.rs`.
+//!
+//! Everything works on the chars of one chunk, so the regexes' lookbehinds and
+//! lookaheads see exactly the string spaCy hands to them: the substring left
+//! after peeling, never the text around it.
+
+use std::sync::OnceLock;
+
+use crate::class::{
+    self, has, is_digit09, ALPHA, ALPHA_LOWER, ALPHA_UPPER, ICON, PREFIX1, PUNCT_CAT, QUOTE,
+    SENT_PUNCT, SUFDOT_LB, SUFFIX1, TRIGGER,
+};
+use crate::pystr;
+use crate::tables::{AFTER_DIGIT, SPECIALS};
+use crate::url;
+
+/// Receives tokens in order: slices of the input text.
+pub(crate) trait Sink<'a> {
+    /// One token; `space` marks a whitespace token.
+    fn token(&mut self, tok: &'a str, space: bool);
+}
+
+/// One token of a document: byte range in the text, and whether it is whitespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Tok {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) space: bool,
+}
+
+/// Reusable buffers for tokenizing one document.
+#[derive(Default)]
+pub(crate) struct Tokenizer {
+    /// Tokens of the document so far.
+    doc: Vec<Tok>,
+    /// Token ranges of the chunks that became more than one token.
+    multi: Vec<(usize, usize)>,
+    /// Chars of the chunk being split.
+    chars: Vec<char>,
+    /// Byte offset of each char in the chunk, plus the chunk length.
+    offs: Vec<u32>,
+    /// Peeled prefixes and suffixes as char ranges.
+    prefixes: Vec<(u32, u32)>,
+    suffixes: Vec<(u32, u32)>,
+    /// Scratch for the exception matcher.
+    key: String,
+    spans: Vec<(usize, usize)>,
+    seen: Vec<bool>,
+    taken: Vec<(usize, usize)>,
+    merged: Vec<Tok>,
+    /// When false, every chunk takes the general path (reference mode for tests).
+    fast: bool,
+}
+
+impl Tokenizer {
+    pub(crate) fn new() -> Self {
+        Tokenizer {
+            fast: true,
+            ..Default::default()
+        }
+    }
+
+    /// The same tokenizer without shortcuts, for checking the shortcuts.
+    #[cfg(test)]
+    pub(crate) fn reference() -> Self {
+        Tokenizer {
+            fast: false,
+            ..Default::default()
+        }
+    }
+
+    /// Tokenize `text`, feeding every token (whitespace tokens included) to `sink`.
+    pub(crate) fn tokenize<'a, S: Sink<'a>>(&mut self, text: &'a str, sink: &mut S) {
+        self.tokenize_doc(text);
+        for t in &self.doc {
+            sink.token(&text[t.start..t.end], t.space);
+        }
+    }
+
+    /// Tokenize `text` into `self.doc`.
+    pub(crate) fn tokenize_doc(&mut self, text: &str) {
+        self.doc.clear();
+        self.multi.clear();
+        let Some(first) = text.chars().next() else {
+            return;
+        };
+        let specials = specials();
+        let mut in_ws = pystr::is_space(first);
+        let mut start = 0;
+        let mut trigger = false;
+        for (i, c) in text.char_indices() {
+            let (ws, trig) = classify(c);
+            if ws != in_ws {
+                if start < i {
+                    self.span(text, start, i, in_ws, trigger, specials);
+                }
+                start = if c == ' ' { i + 1 } else { i };
+                in_ws = ws;
+                trigger = false;
+            }
+            trigger |= trig;
+        }
+        if start < text.len() {
+            self.span(text, start, text.len(), in_ws, trigger, specials);
+        }
+        if !self.multi.is_empty() {
+            self.merge_specials(text, specials);
+        }
+    }
+
+    fn span(
+        &mut self,
+        text: &str,
+        start: usize,
+        end: usize,
+        ws: bool,
+        trigger: bool,
+        specials: &Specials,
+    ) {
+        if ws {
+            // No affix rule or exception splits whitespace: one token.
+            self.doc.push(Tok {
+                start,
+                end,
+                space: true,
+            });
+            return;
+        }
+        let s = &text[start..end];
+        let first = self.doc.len();
+        if let Some(sp) = specials.get(s) {
+            push_pieces(&mut self.doc, start, sp.pieces);
+        } else if self.fast && !trigger {
+            // No char that any prefix, suffix, infix or URL rule needs.
+            self.doc.push(Tok {
+                start,
+                end,
+                space: false,
+            });
+        } else {
+            self.split_chunk(s, start, specials);
+        }
+        if self.doc.len() - first > 1 {
+            self.multi.push((first, self.doc.len()));
+        }
+    }
+
+    /// `_split_affixes` + `_attach_tokens` for a chunk `s` at `base` that is not an exception.
+    fn split_chunk(&mut self, s: &str, base: usize, specials: &Specials) {
+        self.chars.clear();
+        self.offs.clear();
+        for (i, c) in s.char_indices() {
+            self.chars.push(c);
+            self.offs.push(i as u32);
+        }
+        self.offs.push(s.len() as u32);
+        self.prefixes.clear();
+        self.suffixes.clear();
+        let chars = &self.chars[..];
+        let offs = &self.offs[..];
+        let sub = |a: usize, b: usize| &s[offs[a] as usize..offs[b] as usize];
+        let is_special = |a: usize, b: usize| specials.get(sub(a, b)).is_some();
+
+        let (mut a, mut b) = (0usize, chars.len());
+        let mut last_len = 0usize;
+        while a < b && b - a != last_len {
+            if is_special(a, b) {
+                break;
+            }
+            last_len = b - a;
+            let pre = find_prefix(&chars[a..b]);
+            if pre != 0 && a + pre < b && is_special(a + pre, b) {
+                self.prefixes.push((a as u32, (a + pre) as u32));
+                a += pre;
+                break;
+            }
+            let suf = find_suffix(&chars[a + pre..b]);
+            if suf != 0 && b - suf > a && is_special(a, b - suf) {
+                self.suffixes.push(((b - suf) as u32, b as u32));
+                b -= suf;
+                break;
+            }
+            if pre != 0 {
+                self.prefixes.push((a as u32, (a + pre) as u32));
+                a += pre;
+            }
+            if suf != 0 {
+                self.suffixes.push(((b - suf) as u32, b as u32));
+                b -= suf;
+            }
+        }
+
+        let doc = &mut self.doc;
+        let tok = |x: usize, y: usize| Tok {
+            start: base + offs[x] as usize,
+            end: base + offs[y] as usize,
+            space: false,
+        };
+        for &(pa, pb) in &self.prefixes {
+            doc.push(tok(pa as usize, pb as usize));
+        }
+        if a < b {
+            let core = &chars[a..b];
+            if let Some(sp) = specials.get(sub(a, b)) {
+                push_pieces(doc, base + offs[a] as usize, sp.pieces);
+            } else if url::is_url(core) {
+                doc.push(tok(a, b));
+            } else {
+                // Infixes; one at the very start is skipped (it stays in the next token).
+                let mut start = 0usize;
+                for_each_infix(core, |ia, ib| {
+                    if ia == 0 {
+                        return;
+                    }
+                    if ia != start {
+                        doc.push(tok(a + start, a + ia));
+                    }
+                    doc.push(tok(a + ia, a + ib));
+                    start = ib;
+                });
+                if start < core.len() {
+                    doc.push(tok(a + start, b));
+                }
+            }
+        }
+        for &(sa, sb) in self.suffixes.iter().rev() {
+            doc.push(tok(sa as usize, sb as usize));
+        }
+    }
+
+    /// `_apply_special_cases`: spaCy's PhraseMatcher looks for runs of tokens
+    /// spelling an exception that contains affix characters, tokenized exactly
+    /// as the exception would be without exceptions. Runs may cross a single
+    /// space between chunks (then they are found, and block overlapping runs,
+    /// but are not merged since their text contains the space).
+    ///
+    /// Only a run inside one chunk can change tokens, and only if the exception's
+    /// pieces differ from the tokens it matched (a one-token match never does, see
+    /// `gen_tables.py`), so without such a run nothing needs doing.
+    fn merge_specials(&mut self, text: &str, specials: &Specials) {
+        self.spans.clear();
+        for k in 0..self.multi.len() {
+            let (first, end) = self.multi[k];
+            for i in first..end {
+                self.find_matches(text, specials, i, end, true);
+            }
+            if !self.spans.is_empty() {
+                break;
+            }
+        }
+        if self.spans.is_empty() {
+            return;
+        }
+        self.spans.clear();
+        for i in 0..self.doc.len() {
+            self.find_matches(text, specials, i, self.doc.len(), false);
+        }
+        let doc = &self.doc;
+        // Longest first, then leftmost; a span is taken when its first and last
+        // tokens are still free, and every span looked at marks its tokens used.
+        self.spans
+            .sort_by(|x, y| (y.1 - y.0).cmp(&(x.1 - x.0)).then(x.0.cmp(&y.0)));
+        self.seen.clear();
+        self.seen.resize(doc.len(), false);
+        self.taken.clear();
+        for &(i, j) in &self.spans {
+            if !self.seen[i] && !self.seen[j - 1] {
+                self.taken.push((i, j));
+            }
+            for k in i..j {
+                self.seen[k] = true;
+            }
+        }
+        self.taken.sort_unstable();
+        let merged = &mut self.merged;
+        merged.clear();
+        let mut k = 0usize;
+        for &(i, j) in &self.taken {
+            merged.extend_from_slice(&doc[k..i]);
+            let (start, end) = (doc[i].start, doc[j - 1].end);
+            match specials.get(&text[start..end]) {
+                Some(sp) => push_pieces(merged, start, sp.pieces),
+                None => merged.extend_from_slice(&doc[i..j]),
+            }
+            k = j;
+        }
+        merged.extend_from_slice(&doc[k..]);
+        std::mem::swap(&mut self.doc, &mut self.merged);
+    }
+
+    /// Push to `self.spans` the matcher matches starting at token `i` and ending
+    /// before token `end`; if `changing_only`, only those that would change tokens.
+    fn find_matches(
+        &mut self,
+        text: &str,
+        specials: &Specials,
+        i: usize,
+        end: usize,
+        changing_only: bool,
+    ) {
+        let doc = &self.doc;
+        let first = doc[i];
+        let firsts = if changing_only {
+            &specials.changing_first_tokens
+        } else {
+            &specials.first_tokens
+        };
+        if first.space || firsts.get(&text[first.start..first.end]).is_none() {
+            return;
+        }
+        self.key.clear();
+        for j in i..end {
+            let t = doc[j];
+            if t.space || self.key.len() + (t.end - t.start) > specials.matcher_max_len {
+                break;
+            }
+            self.key.push_str(&text[t.start..t.end]);
+            let Some(sp) = specials.get(&self.key) else {
+                continue;
+            };
+            let Some(pattern) = sp.pattern else {
+                continue;
+            };
+            if changing_only && pattern == sp.pieces {
+                continue;
+            }
+            let same = pattern.len() == j + 1 - i
+                && doc[i..=j]
+                    .iter()
+                    .zip(pattern)
+                    .all(|(t, &len)| t.end - t.start == usize::from(len));
+            if same {
+                self.spans.push((i, j + 1));
+            }
+        }
+    }
+
+    /// Tokens of the last [`Tokenizer::tokenize_doc`].
+    pub(crate) fn doc(&self) -> &[Tok] {
+        &self.doc
+    }
+}
+
+fn push_pieces(doc: &mut Vec<Tok>, mut at: usize, pieces: &[u8]) {
+    for &len in pieces {
+        let end = at + usize::from(len);
+        doc.push(Tok {
+            start: at,
+            end,
+            space: false,
+        });
+        at = end;
+    }
+}
+
+/// (is whitespace, may take part in an affix/infix/URL rule).
+#[inline]
+fn classify(c: char) -> (bool, bool) {
+    if c.is_ascii() {
+        let f = ASCII_CLASS[c as usize];
+        (f & 1 != 0, f & 2 != 0)
+    } else {
+        (pystr::is_space(c), has(c, TRIGGER))
+    }
+}
+
+static ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8 as char;
+        let ws = matches!(c, '\t'..='\r' | '\u{1c}'..='\u{20}');
+        let alnum_free = c.is_ascii_alphabetic() || (c as u32) < 0x20 || c == '\u{7f}';
+        // Every printable ASCII char that is not a letter or space takes part in
+        // some rule (digits via unit/currency lookbehinds); over-approximating is safe.
+        let trig = !ws && !alnum_free;
+        t[i] = (ws as u8) | ((trig as u8) << 1);
+        i += 1;
+    }
+    t
+};
+
+/// Length in chars of the prefix spaCy splits off the front of `s` (0 if none).
+///
+/// The compiled regex tries alternatives in order and takes the first that
+/// matches; only `\.\.+`, `\+(?![0-9])` and `US$ C$ A$` are not single chars,
+/// and none of them shares a first char with an earlier alternative.
+pub(crate) fn find_prefix(s: &[char]) -> usize {
+    let Some(&c) = s.first() else {
+        return 0;
+    };
+    match c {
+        '.' => {
+            let run = s.iter().take_while(|&&c| c == '.').count();
+            if run >= 2 {
+                run
+            } else {
+                0
+            }
+        }
+        '+' => usize::from(!s.get(1).is_some_and(|&c| is_digit09(c))),
+        _ if has(c, PREFIX1) => 1,
+        'U' if s.starts_with(&['U', 'S', '$']) => 3,
+        'C' | 'A' if s.get(1) == Some(&'$') => 2,
+        _ => 0,
+    }
+}
+
+/// Longest literal suffix in chars: `AFTER_DIGIT` entries, `'s`, `……`.
+const MAX_FIXED_SUFFIX: usize = 4;
+
+/// Length in chars of the suffix spaCy splits off the end of `s` (0 if none).
+///
+/// `re.search` with every alternative anchored at `$` returns the match that
+/// starts leftmost, so this is the longest alternative that matches at the end.
+pub(crate) fn find_suffix(s: &[char]) -> usize {
+    let n = s.len();
+    let dots = s.iter().rev().take_while(|&&c| c == '.').count();
+    if dots >= 2 {
+        // No other alternative ends in "..", so none can start further left.
+        return dots;
+    }
+    for p in n.saturating_sub(MAX_FIXED_SUFFIX)..n {
+        if suffix_at(s, p) {
+            return n - p;
+        }
+    }
+    0
+}
+
+fn suffix_at(s: &[char], p: usize) -> bool {
+    let tail = &s[p..];
+    let prev = if p > 0 { Some(s[p - 1]) } else { None };
+    let after_digit = prev.is_some_and(is_digit09);
+    if let [c] = tail {
+        let c = *c;
+        if has(c, SUFFIX1) {
+            return true;
+        }
+        match c {
+            '+' => return after_digit,
+            '.' => {
+                let Some(prev) = prev else {
+                    return false;
+                };
+                if has(prev, SUFDOT_LB) {
+                    return true;
+                }
+                if p >= 2 {
+                    let pp = s[p - 2];
+                    if has(pp, ALPHA_UPPER) && has(prev, ALPHA_UPPER) {
+                        return true;
+                    }
+                    if pp == '°' && matches!(prev, 'F' | 'f' | 'C' | 'c' | 'K' | 'k') {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            _ => {}
+        }
+    } else if matches!(tail, ['…', '…'] | ['\'' | '’', 's' | 'S']) {
+        return true;
+    }
+    after_digit && AFTER_DIGIT.iter().any(|u| chars_eq(tail, u))
+}
+
+fn chars_eq(chars: &[char], s: &str) -> bool {
+    let mut it = s.chars();
+    chars.iter().all(|&c| it.next() == Some(c)) && it.next().is_none()
+}
+
+/// The hyphen alternatives of the infix rule `(?<=[a0-9])(?:-|–|—|--|---|——|~)(?=[a])`, in order.
+const HYPHENS: [&[char]; 7] = [
+    &['-'],
+    &['–'],
+    &['—'],
+    &['-', '-'],
+    &['-', '-', '-'],
+    &['—', '—'],
+    &['~'],
+];
+
+/// Calls `f(start, end)` for each infix match of `s`, left to right, as Python's
+/// `finditer` over the English infix regex would report them.
+pub(crate) fn for_each_infix(s: &[char], mut f: impl FnMut(usize, usize)) {
+    let n = s.len();
+    let mut i = 0;
+    while i < n {
+        match infix_at(s, i) {
+            Some(len) => {
+                f(i, i + len);
+                i += len;
+            }
+            None => i += 1,
+        }
+    }
+}
+
+fn infix_at(s: &[char], i: usize) -> Option<usize> {
+    let c = s[i];
+    let next = s.get(i + 1).copied();
+    let prev = if i > 0 { Some(s[i - 1]) } else { None };
+    let flags = class::flags(c);
+    // \.\.+
+    if c == '.' && next == Some('.') {
+        return Some(s[i..].iter().take_while(|&&c| c == '.').count());
+    }
+    // …  and icons
+    if c == '…' || flags & ICON != 0 {
+        return Some(1);
+    }
+    let prev = prev?;
+    let prev_digit = is_digit09(prev);
+    // (?<=[0-9])[+\-\*^](?=[0-9-])
+    if prev_digit
+        && matches!(c, '+' | '-' | '*' | '^')
+        && next.is_some_and(|n| is_digit09(n) || n == '-')
+    {
+        return Some(1);
+    }
+    let next_has = |mask| next.is_some_and(|n| has(n, mask));
+    // (?<=[al q])\.(?=[au q])
+    if c == '.' && has(prev, ALPHA_LOWER | QUOTE) && next_has(ALPHA_UPPER | QUOTE) {
+        return Some(1);
+    }
+    let prev_alpha = has(prev, ALPHA);
+    // (?<=[a]),(?=[a])
+    if c == ',' && prev_alpha && next_has(ALPHA) {
+        return Some(1);
+    }
+    if prev_alpha || prev_digit {
+        // (?<=[a0-9])(?:hyphens)(?=[a])
+        for h in HYPHENS {
+            if s[i..].starts_with(h) && s.get(i + h.len()).is_some_and(|&n| has(n, ALPHA)) {
+                return Some(h.len());
+            }
+        }
+        // (?<=[a0-9])[:<>=/](?=[a])
+        if matches!(c, ':' | '<' | '>' | '=' | '/') && next_has(ALPHA) {
+            return Some(1);
+        }
+    }
+    None
+}
+
+/// One tokenizer exception.
+pub(crate) struct Special {
+    /// Byte lengths of the pieces.
+    pieces: &'static [u8],
+    /// Byte lengths of the tokens the string splits into without exceptions,
+    /// when spaCy's exception matcher looks for it across tokens.
+    pattern: Option<&'static [u8]>,
+}
+
+/// Open-addressing hash map from static strings.
+struct StrMap<V> {
+    slots: Vec<u32>,
+    mask: usize,
+    max_len: usize,
+    /// Bit set over (length, first byte, last byte) of the keys: most misses stop here.
+    quick: Vec<u64>,
+    entries: Vec<(&'static str, V)>,
+}
+
+const QUICK_BITS: usize = 1 << 16;
+
+#[inline]
+fn quick_index(key: &[u8]) -> usize {
+    match (key.first(), key.last()) {
+        (Some(&f), Some(&l)) => {
+            (key.len().wrapping_mul(0x9e37)
+                ^ (usize::from(f) << 8)
+                ^ usize::from(l).wrapping_mul(0x1f1))
+                & (QUICK_BITS - 1)
+        }
+        _ => 0,
+    }
+}
+
+fn hash(s: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = s.len() as u64;
+    let mut chunks = s.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut buf = [0u8; 8];
+        buf.copy_from_slice(chunk);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
+    }
+    h ^ (h >> 29)
+}
+
+impl<V> StrMap<V> {
+    fn with_capacity(n: usize) -> Self {
+        let cap = (n * 4).next_power_of_two().max(16);
+        StrMap {
+            slots: vec![0; cap],
+            mask: cap - 1,
+            max_len: 0,
+            quick: vec![0; QUICK_BITS / 64],
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    /// Insert `key` unless present.
+    fn insert(&mut self, key: &'static str, value: V) {
+        let mut slot = hash(key.as_bytes()) as usize & self.mask;
+        while self.slots[slot] != 0 {
+            if self.entries[self.slots[slot] as usize - 1].0 == key {
+                return;
+            }
+            slot = (slot + 1) & self.mask;
+        }
+        self.entries.push((key, value));
+        self.slots[slot] = u32::try_from(self.entries.len()).expect("small table");
+        self.max_len = self.max_len.max(key.len());
+        let q = quick_index(key.as_bytes());
+        self.quick[q / 64] |= 1 << (q % 64);
+    }
+
+    #[inline]
+    fn get(&self, key: &str) -> Option<&V> {
+        if key.len() > self.max_len || key.is_empty() {
+            return None;
+        }
+        let q = quick_index(key.as_bytes());
+        if self.quick[q / 64] & (1 << (q % 64)) == 0 {
+            return None;
+        }
+        let mut slot = hash(key.as_bytes()) as usize & self.mask;
+        loop {
+            let idx = self.slots[slot] as usize;
+            if idx == 0 {
+                return None;
+            }
+            let (k, v) = &self.entries[idx - 1];
+            if *k == key {
+                return Some(v);
+            }
+            slot = (slot + 1) & self.mask;
+        }
+    }
+}
+
+/// The tokenizer exceptions.
+pub(crate) struct Specials {
+    map: StrMap<Special>,
+    /// First tokens of the matcher patterns.
+    first_tokens: StrMap<()>,
+    /// First tokens of the matcher patterns whose exception differs from the pattern.
+    changing_first_tokens: StrMap<()>,
+    /// Longest exception with a matcher pattern, in bytes.
+    matcher_max_len: usize,
+}
+
+impl Specials {
+    fn build() -> Self {
+        let mut map = StrMap::with_capacity(SPECIALS.len());
+        let mut first_tokens = StrMap::with_capacity(SPECIALS.len());
+        let mut changing_first_tokens = StrMap::with_capacity(SPECIALS.len());
+        let mut matcher_max_len = 0;
+        for &(key, pieces, pattern) in SPECIALS.iter() {
+            if let Some(pattern) = pattern {
+                let first = &key[..pattern.first().map_or(0, |&len| usize::from(len))];
+                first_tokens.insert(first, ());
+                if pattern != pieces {
+                    changing_first_tokens.insert(first, ());
+                }
+                matcher_max_len = matcher_max_len.max(key.len());
+            }
+            map.insert(key, Special { pieces, pattern });
+        }
+        Specials {
+            map,
+            first_tokens,
+            changing_first_tokens,
+            matcher_max_len,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, key: &str) -> Option<&Special> {
+        self.map.get(key)
+    }
+}
+
+pub(crate) fn specials() -> &'static Specials {
+    static SPECIALS_SET: OnceLock<Specials> = OnceLock::new();
+    SPECIALS_SET.get_or_init(Specials::build)
+}
+
+/// spaCy's `Sentencizer` over a token stream, then datatrove's piece count.
+#[derive(Default)]
+pub(crate) struct SentenceCounter {
+    /// A token was exactly `IS_ALPHA` (see `split_words`).
+    pub(crate) poisoned: bool,
+    tokens: usize,
+    seen_period: bool,
+    starts: usize,
+}
+
+impl SentenceCounter {
+    /// Sentences in what was fed: spaCy's sentence count, but at least 1,
+    /// since datatrove cuts the text at sentence ends and keeps the last piece.
+    pub(crate) fn count(&self) -> usize {
+        self.starts.max(1)
+    }
+}
+
+impl<'a> Sink<'a> for SentenceCounter {
+    fn token(&mut self, tok: &'a str, space: bool) {
+        if self.tokens == 0 {
+            self.starts = 1;
+        }
+        self.tokens += 1;
+        let (is_punct, is_end) = if space {
+            (false, false)
+        } else {
+            self.poisoned |= tok == "IS_ALPHA";
+            let mut it = tok.chars();
+            let first = it.next();
+            let single = it.next().is_none();
+            let is_end = single && first.is_some_and(|c| has(c, SENT_PUNCT));
+            (tok.chars().all(|c| has(c, PUNCT_CAT)), is_end)
+        };
+        if self.seen_period && !is_punct && !is_end {
+            self.starts += 1;
+            self.seen_period = false;
+        } else if is_end {
+            self.seen_period = true;
+        }
+    }
+}
+
+/// Collects non-whitespace tokens (they never contain whitespace, so
+/// Python's `strip()` leaves them as they are).
+pub(crate) struct WordSink<'a, 'v> {
+    pub(crate) out: &'v mut Vec<&'a str>,
+}
+
+impl<'a> Sink<'a> for WordSink<'a, '_> {
+    #[inline]
+    fn token(&mut self, tok: &'a str, space: bool) {
+        if !space {
+            self.out.push(tok);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    fn toks(t: &mut Tokenizer, text: &str) -> Vec<(String, bool)> {
+        t.tokenize_doc(text);
+        t.doc()
+            .iter()
+            .map(|k| (text[k.start..k.end].to_owned(), k.space))
+            .collect()
+    }
+
+    #[test]
+    fn prefixes() {
+        let p = |s: &str| find_prefix(&chars(s));
+        assert_eq!(p("(a"), 1);
+        assert_eq!(p("...a"), 3);
+        assert_eq!(p(".a"), 0);
+        assert_eq!(p("+a"), 1);
+        assert_eq!(p("+5"), 0);
+        assert_eq!(p("US$5"), 3);
+        assert_eq!(p("C$5"), 2);
+        assert_eq!(p("$5"), 1);
+        assert_eq!(p("……"), 1);
+        assert_eq!(p("©x"), 1);
+        assert_eq!(p("abc"), 0);
+    }
+
+    #[test]
+    fn suffixes() {
+        let s = |x: &str| find_suffix(&chars(x));
+        assert_eq!(s("a)"), 1);
+        assert_eq!(s("a..."), 3);
+        assert_eq!(s("a……"), 2);
+        assert_eq!(s("a's"), 2);
+        assert_eq!(s("A’S"), 2);
+        assert_eq!(s("5km"), 2);
+        assert_eq!(s("5km²"), 3);
+        assert_eq!(s("5m/s"), 3);
+        assert_eq!(s("km"), 0);
+        assert_eq!(s("5US$"), 3);
+        assert_eq!(s("5+"), 1);
+        assert_eq!(s("a+"), 0);
+        assert_eq!(s("a."), 1);
+        assert_eq!(s("A."), 0);
+        assert_eq!(s("AB."), 1);
+        assert_eq!(s("°C."), 1);
+        assert_eq!(s("C."), 0);
+        assert_eq!(s("5%."), 1);
+        assert_eq!(s("abc"), 0);
+    }
+
+    #[test]
+    fn infixes() {
+        let inf = |x: &str| {
+            let mut v = Vec::new();
+            for_each_infix(&chars(x), |a, b| v.push((a, b)));
+            v
+        };
+        assert_eq!(inf("a-b"), [(1, 2)]);
+        assert_eq!(inf("a--b"), [(1, 3)]);
+        assert_eq!(inf("a----b"), []);
+        assert_eq!(inf("1-2"), [(1, 2)]);
+        assert_eq!(inf("a.B"), [(1, 2)]);
+        assert_eq!(inf("a.b"), []);
+        assert_eq!(inf("x...y"), [(1, 4)]);
+        assert_eq!(inf("a,b"), [(1, 2)]);
+        assert_eq!(inf("1,5"), []);
+        assert_eq!(inf("a/b:c"), [(1, 2), (3, 4)]);
+    }
+
+    #[test]
+    fn merges_exceptions_across_tokens() {
+        let mut t = Tokenizer::new();
+        let words = |t: &mut Tokenizer, s: &str| -> Vec<String> {
+            toks(t, s)
+                .into_iter()
+                .filter(|x| !x.1)
+                .map(|x| x.0)
+                .collect()
+        };
+        assert_eq!(words(&mut t, "Hello:)"), ["Hello", ":)"]);
+        assert_eq!(words(&mut t, "5°C."), ["5", "°", "C", "."]);
+        // A match across the space blocks the overlapping one (spaCy's PhraseMatcher).
+        assert_eq!(words(&mut t, "458:) :)x"), ["458", ":)", ":", ")", "x"]);
+    }
+
+    #[test]
+    fn whitespace_tokens() {
+        let mut t = Tokenizer::new();
+        let v = toks(&mut t, " a  b\n c ");
+        let expect = [
+            (" ", true),
+            ("a", false),
+            (" ", true),
+            ("b", false),
+            ("\n ", true),
+            ("c", false),
+        ];
+        let expect: Vec<(String, bool)> = expect.iter().map(|&(s, b)| (s.to_owned(), b)).collect();
+        assert_eq!(v, expect);
+    }
+
+    const PIECES: &[&str] = &[
+        "a",
+        "ab",
+        "The",
+        "x",
+        "US",
+        "U",
+        "S",
+        "I",
+        "m",
+        "s",
+        "km",
+        "5",
+        "10",
+        "0",
+        ".",
+        "..",
+        ",",
+        ":",
+        ";",
+        "!",
+        "?",
+        "'",
+        "’",
+        "\"",
+        "(",
+        ")",
+        "[",
+        "]",
+        "-",
+        "--",
+        "—",
+        "–",
+        "~",
+        "/",
+        "=",
+        "<",
+        ">",
+        "+",
+        "*",
+        "^",
+        "$",
+        "€",
+        "%",
+        "°",
+        "C",
+        "F",
+        "©",
+        "…",
+        "@",
+        "#",
+        "&",
+        "_",
+        "é",
+        "中",
+        "ß",
+        "٣",
+        "²",
+        "can't",
+        "don't",
+        "Dr.",
+        "U.S.",
+        "a.m.",
+        "e.g.",
+        ":)",
+        ":-(",
+        "<3",
+        "^_^",
+        "http://x.io/a",
+        "www.a.com",
+        "b@c.org",
+        "1.2.3.4",
+        "'s",
+        "C++",
+        " ",
+        " ",
+        "  ",
+        "\n",
+        "\t",
+        "\u{a0}",
+        "\u{1c}",
+        "IS_ALPHA",
+    ];
+
+    fn text_strategy() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                4 => proptest::sample::select(PIECES).prop_map(str::to_owned),
+                1 => any::<char>().prop_map(String::from),
+            ],
+            0..24,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn fast_path_matches_reference(text in text_strategy()) {
+            let fast = toks(&mut Tokenizer::new(), &text);
+            let slow = toks(&mut Tokenizer::reference(), &text);
+            prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
+        fn tokens_tile_the_text(text in text_strategy()) {
+            // Tokens are in order and cover every non-space char; the gaps are single spaces.
+            let mut t = Tokenizer::new();
+            t.tokenize_doc(&text);
+            let mut at = 0;
+            for k in t.doc() {
+                let gap = &text[at..k.start];
+                prop_assert!(gap.is_empty() || gap == " ", "gap {:?} in {:?}", gap, text);
+                prop_assert!(k.start < k.end);
+                let tok = &text[k.start..k.end];
+                prop_assert_eq!(k.space, tok.chars().all(pystr::is_space));
+                prop_assert!(k.space || !tok.chars().any(pystr::is_space));
+                at = k.end;
+            }
+            let rest = &text[at..];
+            prop_assert!(rest.is_empty() || rest == " ");
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Integration tests of sift-text (one binary, see STYLE.md).
+
+mod golden;
