@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod distributed;
 pub mod presets;
 pub mod runner;
 

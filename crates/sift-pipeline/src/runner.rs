@@ -311,7 +311,7 @@ impl Pipeline {
         Ok(total)
     }
 
-    fn run_shard(
+    pub(crate) fn run_shard(
         &self,
         shard: &Shard,
         opts: &RunOptions,
@@ -444,18 +444,22 @@ fn split_chunks(mut batch: Vec<Document>) -> Vec<Vec<Document>> {
     chunks
 }
 
-fn marker_path(out: &Path, shard: &str) -> PathBuf {
+pub(crate) fn marker_path(out: &Path, shard: &str) -> PathBuf {
     out.join(".sift").join("done").join(format!("{shard}.json"))
 }
 
-fn read_marker(path: &Path) -> Option<RunStats> {
+pub(crate) fn read_marker(path: &Path) -> Option<RunStats> {
     let bytes = std::fs::read(path).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
 /// Check (or reset, with `overwrite`) the output directory and record the
 /// run's identity.
-fn prepare_output(pipeline: &Pipeline, shards: &[Shard], opts: &RunOptions) -> Result<(), Error> {
+pub(crate) fn prepare_output(
+    pipeline: &Pipeline,
+    shards: &[Shard],
+    opts: &RunOptions,
+) -> Result<(), Error> {
     let out = &opts.output;
     let io = |p: &Path, e| Error::Io(sift_io::Error::io(p, e));
     let identity = RunIdentity {

@@ -1,0 +1,1 @@
+//! Single stages callable on one text: `clean_lines`, `minhash`.

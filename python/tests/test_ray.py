@@ -1,0 +1,88 @@
+"""sift.ray on a real Ray instance: same output as a local run.
+
+With ``SIFT_RAY_ADDRESS`` set (``ray_cluster_check.sh`` does), the tests
+connect to that cluster; otherwise they start a local Ray instance. With
+``SIFT_RAY_EXPECT_NODES`` set, the run must have used that many nodes.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+import sift  # noqa: E402
+import sift.ray  # noqa: E402
+from conftest import PIPELINE, read_output, without_seconds, write_corpus  # noqa: E402
+
+pytestmark = pytest.mark.ray
+
+
+@ray.remote(num_cpus=1)
+def _import_sift() -> str:
+    import sift  # noqa: F401
+
+    return ray.get_runtime_context().get_node_id()
+
+
+def _warm_up_every_node() -> None:
+    """Start a worker (with sift imported) on every node, so that the short
+    tasks of a small test run are not all done by the first worker while
+    the other node is still starting its worker process."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    nodes = [n["NodeID"] for n in ray.nodes() if n["Alive"]]
+    done = ray.get(
+        [
+            _import_sift.options(
+                scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)
+            ).remote()
+            for node in nodes
+        ]
+    )
+    assert sorted(done) == sorted(nodes)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    address = os.environ.get("SIFT_RAY_ADDRESS")
+    if address:
+        ray.init(address=address, log_to_driver=False)
+        _warm_up_every_node()
+    else:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def test_plan_balances_bytes_and_keeps_order() -> None:
+    shards = [("a", 10), ("b", 100), ("c", 30), ("d", 60), ("e", 5)]
+    groups = sift.ray.plan(shards, 2)
+    assert groups == [["b", "e"], ["a", "c", "d"]]
+    assert sift.ray.plan(shards, 9) == [["b"], ["d"], ["c"], ["a"], ["e"]]
+    assert sorted(n for g in sift.ray.plan(shards, 3) for n in g) == list("abcde")
+
+
+def test_ray_run_equals_local_run(cluster, tmp_path: pathlib.Path, docs) -> None:
+    # More shards than workers, so tasks queue and nodes share the work.
+    corpus = write_corpus(tmp_path, docs + [dict(d, id=d["id"] + "#2") for d in docs])
+    p = sift.Pipeline.from_toml(PIPELINE)
+    local = p.run(corpus, tmp_path / "local")
+    got = sift.ray.run(p, corpus, tmp_path / "ray")
+    assert read_output(tmp_path / "ray") == read_output(tmp_path / "local")
+    assert without_seconds(got) == without_seconds(local)
+    assert got["docs_kept"] > 0 and got["docs_removed"] > 0 and got["docs_rejected"] == 2
+    assert got["ray"]["tasks"] == 5
+    expect = os.environ.get("SIFT_RAY_EXPECT_NODES")
+    if expect:
+        assert got["ray"]["nodes"] == int(expect), got["ray"]
+
+    # Rerun into the same directory resumes; a different run is refused.
+    again = sift.ray.run(p, corpus, tmp_path / "ray", tasks=2)
+    assert without_seconds(again) == without_seconds(local)
+    other = sift.Pipeline.from_toml('[[stages]]\ntype = "min_words"\nmin = 3\n')
+    with pytest.raises(sift.SiftError, match="different run"):
+        sift.ray.run(other, corpus, tmp_path / "ray")
