@@ -1,0 +1,517 @@
+//! MinHash signatures, compatible with datatrove's `MinhashDedupSignature`.
+//!
+//! A document's signature: [`simplify_into`](crate::normalize::simplify_into)
+//! the text, split it into word tokens (spaCy-English rules,
+//! [`sift_text::split_words`]), hash every window of `n_grams` tokens joined
+//! by single spaces with xxHash64 (seed 0), and for each of the
+//! `bands * rows` permutations `h_i(s) = ((s * a_i + b_i) mod 2^64) mod
+//! (2^61 - 1)` keep the minimum. Documents with fewer than `n_grams` tokens
+//! have no signature. [`reference`] is the plain version the optimised code
+//! is tested against.
+
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh64::xxh64;
+
+use crate::normalize::simplify_into;
+use crate::Error;
+
+/// The Mersenne prime 2^61 - 1.
+pub const MERSENNE: u64 = (1 << 61) - 1;
+
+/// `x mod (2^61 - 1)` for any u64, without a division.
+#[inline(always)]
+pub fn mod_mersenne(x: u64) -> u64 {
+    // x = hi * 2^61 + lo and 2^61 = 1 (mod p): x = hi + lo (mod p), and
+    // hi + lo <= p + 7 < 2p, so one conditional subtraction finishes it.
+    let r = (x & MERSENNE) + (x >> 61);
+    if r >= MERSENNE {
+        r - MERSENNE
+    } else {
+        r
+    }
+}
+
+/// Permutation parameters `a[i]`, `b[i]` of every hash function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permutations {
+    /// Multipliers, in `[1, 2^61 - 1)`.
+    pub a: Vec<u64>,
+    /// Offsets, in `[0, 2^61 - 1)`.
+    pub b: Vec<u64>,
+}
+
+impl Permutations {
+    /// What datatrove draws for `seed`: numpy `RandomState(seed)`, then
+    /// `randint(1, p, n, uint64)` for `a` and `randint(0, p, n, uint64)` for
+    /// `b`, with `p = 2^61 - 1` (numpy's legacy masked rejection sampling
+    /// over MT19937).
+    pub fn numpy(seed: u32, n: usize) -> Self {
+        let mut mt = Mt19937::new(seed);
+        let a = (0..n).map(|_| 1 + mt.bounded_u64(MERSENNE - 2)).collect();
+        let b = (0..n).map(|_| mt.bounded_u64(MERSENNE - 1)).collect();
+        Self { a, b }
+    }
+}
+
+/// numpy's legacy `RandomState` generator (MT19937, `init_genrand` seeding).
+struct Mt19937 {
+    state: [u32; 624],
+    pos: usize,
+}
+
+impl Mt19937 {
+    fn new(seed: u32) -> Self {
+        let mut state = [0u32; 624];
+        state[0] = seed;
+        for i in 1..624 {
+            let prev = state[i - 1];
+            state[i] = 1_812_433_253u32
+                .wrapping_mul(prev ^ (prev >> 30))
+                .wrapping_add(i as u32);
+        }
+        Self { state, pos: 624 }
+    }
+
+    fn twist(&mut self) {
+        for i in 0..624 {
+            let y = (self.state[i] & 0x8000_0000) | (self.state[(i + 1) % 624] & 0x7fff_ffff);
+            let mut v = self.state[(i + 397) % 624] ^ (y >> 1);
+            if y & 1 == 1 {
+                v ^= 0x9908_b0df;
+            }
+            self.state[i] = v;
+        }
+        self.pos = 0;
+    }
+
+    fn next_u32(&mut self) -> u32 {
+        if self.pos >= 624 {
+            self.twist();
+        }
+        let mut y = self.state[self.pos];
+        self.pos += 1;
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c_5680;
+        y ^= (y << 15) & 0xefc6_0000;
+        y ^ (y >> 18)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let hi = u64::from(self.next_u32());
+        (hi << 32) | u64::from(self.next_u32())
+    }
+
+    /// Uniform in `[0, max]` by masked rejection (numpy legacy, `max` > 2^32).
+    fn bounded_u64(&mut self, max: u64) -> u64 {
+        let mask = u64::MAX >> max.leading_zeros();
+        loop {
+            let v = self.next_u64() & mask;
+            if v <= max {
+                return v;
+            }
+        }
+    }
+}
+
+/// Which word tokenizer splits the normalised text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tokenizer {
+    /// datatrove's English word tokenizer (spaCy `en` rules), via
+    /// [`sift_text::split_words`].
+    #[default]
+    SpacyEn,
+    /// Split on whitespace only (faster; not datatrove-compatible).
+    Whitespace,
+}
+
+/// Settings of MinHash signatures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinHashParams {
+    /// Tokens per shingle.
+    #[serde(default = "default_n_grams")]
+    pub n_grams: usize,
+    /// LSH bands (datatrove `num_buckets`).
+    #[serde(default = "default_bands")]
+    pub bands: usize,
+    /// Hashes per band (datatrove `hashes_per_bucket`).
+    #[serde(default = "default_rows")]
+    pub rows: usize,
+    /// Seed of the permutation parameters (numpy `RandomState`).
+    #[serde(default = "default_seed")]
+    pub seed: u32,
+    /// Word tokenizer.
+    #[serde(default)]
+    pub tokenizer: Tokenizer,
+}
+
+fn default_n_grams() -> usize {
+    5
+}
+fn default_bands() -> usize {
+    14
+}
+fn default_rows() -> usize {
+    8
+}
+fn default_seed() -> u32 {
+    1
+}
+
+impl Default for MinHashParams {
+    fn default() -> Self {
+        Self {
+            n_grams: default_n_grams(),
+            bands: default_bands(),
+            rows: default_rows(),
+            seed: default_seed(),
+            tokenizer: Tokenizer::default(),
+        }
+    }
+}
+
+/// Reusable per-thread buffers of [`MinHasher::signature`].
+#[derive(Debug, Default)]
+pub struct Scratch {
+    normalized: String,
+    shingle: String,
+    hashes: Vec<u64>,
+}
+
+/// A built signature computer: validated parameters and permutations.
+#[derive(Debug, Clone)]
+pub struct MinHasher {
+    params: MinHashParams,
+    perms: Permutations,
+}
+
+impl MinHasher {
+    /// Validate `params` and draw the permutations.
+    pub fn new(params: MinHashParams) -> Result<Self, Error> {
+        let bad = |key: &str, message: &str| Error::Config {
+            key: key.to_string(),
+            message: message.to_string(),
+        };
+        if params.n_grams == 0 {
+            return Err(bad("n_grams", "must be at least 1"));
+        }
+        if params.bands == 0 || params.bands > 1024 {
+            return Err(bad("bands", "must be between 1 and 1024"));
+        }
+        if params.rows == 0 || params.rows > 64 {
+            return Err(bad("rows", "must be between 1 and 64"));
+        }
+        let perms = Permutations::numpy(params.seed, params.bands * params.rows);
+        Ok(Self { params, perms })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &MinHashParams {
+        &self.params
+    }
+
+    /// The permutations.
+    pub fn permutations(&self) -> &Permutations {
+        &self.perms
+    }
+
+    /// Number of values in a signature (`bands * rows`).
+    pub fn len(&self) -> usize {
+        self.perms.a.len()
+    }
+
+    /// Always false: a hasher has at least one permutation.
+    pub fn is_empty(&self) -> bool {
+        self.perms.a.is_empty()
+    }
+
+    /// Shingle hashes of `text` (after normalisation) into `scratch.hashes`.
+    fn shingles(&self, text: &str, scratch: &mut Scratch) {
+        simplify_into(text, &mut scratch.normalized);
+        scratch.hashes.clear();
+        let norm = scratch.normalized.as_str();
+        let mut tokens: Vec<&str> = Vec::with_capacity(norm.len() / 4 + 1);
+        match self.params.tokenizer {
+            Tokenizer::SpacyEn => sift_text::split_words(norm, &mut tokens),
+            Tokenizer::Whitespace => tokens.extend(norm.split(' ').filter(|t| !t.is_empty())),
+        }
+        let n = self.params.n_grams;
+        if tokens.len() < n {
+            return;
+        }
+        let base = norm.as_ptr() as usize;
+        let offset = |t: &str| t.as_ptr() as usize - base;
+        let bytes = norm.as_bytes();
+        for w in tokens.windows(n) {
+            // Usually the window is a slice of `norm` with single spaces
+            // between tokens: hash it in place. Otherwise join it.
+            let start = offset(w[0]);
+            let end = offset(w[n - 1]) + w[n - 1].len();
+            let contiguous = w.windows(2).all(|p| {
+                let gap = offset(p[0]) + p[0].len();
+                gap + 1 == offset(p[1]) && bytes.get(gap) == Some(&b' ')
+            });
+            let h = if contiguous {
+                xxh64(&bytes[start..end], 0)
+            } else {
+                scratch.shingle.clear();
+                for (i, t) in w.iter().enumerate() {
+                    if i > 0 {
+                        scratch.shingle.push(' ');
+                    }
+                    scratch.shingle.push_str(t);
+                }
+                xxh64(scratch.shingle.as_bytes(), 0)
+            };
+            scratch.hashes.push(h);
+        }
+    }
+
+    /// Signature of `text` into `out` (`bands * rows` values, band `j` =
+    /// values `j*rows..(j+1)*rows`). Returns false, leaving `out` empty, when
+    /// the text has fewer than `n_grams` tokens.
+    pub fn signature(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u64>) -> bool {
+        out.clear();
+        self.shingles(text, scratch);
+        if scratch.hashes.is_empty() {
+            return false;
+        }
+        out.resize(self.len(), u64::MAX);
+        min_permuted(&scratch.hashes, &self.perms.a, &self.perms.b, out);
+        true
+    }
+}
+
+/// `mins[i] = min(mins[i], min over s of h_i(s))` for every permutation.
+///
+/// The hot loop of signatures (bands x rows multiply-add-reduce per
+/// shingle). On x86-64 CPUs with AVX-512 (DQ has a 64-bit vector multiply)
+/// or AVX2 it runs a copy of the same code compiled for those features,
+/// chosen at run time; results are identical (integer arithmetic), and the
+/// property tests compare every path that the test machine can run with
+/// [`reference`].
+#[allow(unsafe_code)]
+fn min_permuted(hashes: &[u64], a: &[u64], b: &[u64], mins: &mut [u64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if simd_level() >= 2 {
+            // SAFETY: `simd_level` checked that this CPU has every feature
+            // `min_permuted_avx512` is compiled with.
+            return unsafe { min_permuted_avx512(hashes, a, b, mins) };
+        }
+        if simd_level() == 1 {
+            // SAFETY: as above, for AVX2.
+            return unsafe { min_permuted_avx2(hashes, a, b, mins) };
+        }
+    }
+    min_permuted_blocks::<4>(hashes, a, b, mins);
+}
+
+/// 2: AVX-512 F+DQ+VL+BW, 1: AVX2, 0: neither (or another architecture).
+/// `SIFT_NO_SIMD=1` forces 0, to test or measure the portable path.
+pub fn simd_level() -> u8 {
+    static LEVEL: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
+    *LEVEL.get_or_init(|| {
+        if std::env::var_os("SIFT_NO_SIMD").is_some_and(|v| v != "0") {
+            return 0;
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            if has!("avx512f") && has!("avx512dq") && has!("avx512vl") && has!("avx512bw") {
+                return 2;
+            }
+            if has!("avx2") {
+                return 1;
+            }
+        }
+        0
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
+fn min_permuted_avx512(hashes: &[u64], a: &[u64], b: &[u64], mins: &mut [u64]) {
+    min_permuted_blocks::<8>(hashes, a, b, mins);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn min_permuted_avx2(hashes: &[u64], a: &[u64], b: &[u64], mins: &mut [u64]) {
+    min_permuted_blocks::<8>(hashes, a, b, mins);
+}
+
+/// The loop itself: `W` permutations at a time stay in registers while all
+/// shingles stream past (inlined into each feature-specific copy).
+#[inline(always)]
+fn min_permuted_blocks<const W: usize>(hashes: &[u64], a: &[u64], b: &[u64], mins: &mut [u64]) {
+    let full = a.len() / W * W;
+    for ((ma, mb), mm) in a[..full]
+        .chunks_exact(W)
+        .zip(b[..full].chunks_exact(W))
+        .zip(mins[..full].chunks_exact_mut(W))
+    {
+        let mut acc = [u64::MAX; W];
+        let mut aa = [0u64; W];
+        let mut bb = [0u64; W];
+        aa.copy_from_slice(ma);
+        bb.copy_from_slice(mb);
+        for &s in hashes {
+            for k in 0..W {
+                let v = mod_mersenne(s.wrapping_mul(aa[k]).wrapping_add(bb[k]));
+                acc[k] = acc[k].min(v);
+            }
+        }
+        for k in 0..W {
+            mm[k] = mm[k].min(acc[k]);
+        }
+    }
+    for i in full..a.len() {
+        for &s in hashes {
+            let v = mod_mersenne(s.wrapping_mul(a[i]).wrapping_add(b[i]));
+            mins[i] = mins[i].min(v);
+        }
+    }
+}
+
+/// Estimated Jaccard similarity of two signatures: the fraction of equal
+/// values.
+pub fn similarity(x: &[u64], y: &[u64]) -> f64 {
+    if x.is_empty() || x.len() != y.len() {
+        return 0.0;
+    }
+    let same = x.iter().zip(y).filter(|(a, b)| a == b).count();
+    same as f64 / x.len() as f64
+}
+
+/// Plain, obviously-correct implementations, kept to check the optimised
+/// ones against (property tests).
+pub mod reference {
+    use super::*;
+
+    /// Shingle hashes, joining every window into a fresh string.
+    pub fn shingle_hashes(hasher: &MinHasher, text: &str) -> Vec<u64> {
+        let mut norm = String::new();
+        simplify_into(text, &mut norm);
+        let mut tokens = Vec::new();
+        match hasher.params.tokenizer {
+            Tokenizer::SpacyEn => sift_text::split_words(&norm, &mut tokens),
+            Tokenizer::Whitespace => tokens.extend(norm.split_whitespace()),
+        }
+        if tokens.len() < hasher.params.n_grams {
+            return Vec::new();
+        }
+        tokens
+            .windows(hasher.params.n_grams)
+            .map(|w| xxh64(w.join(" ").as_bytes(), 0))
+            .collect()
+    }
+
+    /// Signature with `%` and no blocking or deduplication.
+    pub fn signature(hasher: &MinHasher, text: &str) -> Option<Vec<u64>> {
+        signature_of_hashes(hasher, &shingle_hashes(hasher, text))
+    }
+
+    /// Signature of given shingle hashes.
+    pub fn signature_of_hashes(hasher: &MinHasher, hashes: &[u64]) -> Option<Vec<u64>> {
+        if hashes.is_empty() {
+            return None;
+        }
+        let p = &hasher.perms;
+        Some(
+            (0..p.a.len())
+                .map(|i| {
+                    hashes
+                        .iter()
+                        .map(|&s| s.wrapping_mul(p.a[i]).wrapping_add(p.b[i]) % MERSENNE)
+                        .min()
+                        .unwrap_or(u64::MAX)
+                })
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mersenne_reduction_matches_modulo() {
+        for x in [
+            0,
+            1,
+            MERSENNE - 1,
+            MERSENNE,
+            MERSENNE + 1,
+            u64::MAX,
+            u64::MAX - 7,
+        ] {
+            assert_eq!(mod_mersenne(x), x % MERSENNE, "{x}");
+        }
+    }
+
+    #[test]
+    fn numpy_seed_1_matches_committed_constants() {
+        let json: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/data/minhash-params-seed1.json"))
+                .expect("valid json");
+        let want = |k: &str| -> Vec<u64> {
+            json[k]
+                .as_array()
+                .expect("array")
+                .iter()
+                .map(|v| v.as_u64().expect("u64"))
+                .collect()
+        };
+        let p = Permutations::numpy(1, 112);
+        assert_eq!(p.a, want("a"));
+        assert_eq!(p.b, want("b"));
+    }
+
+    #[test]
+    fn every_permutation_loop_agrees() {
+        // The dispatched (SIMD on this CPU, if any) and portable loops
+        // against plain `%`, for odd lengths too.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in [1usize, 7, 8, 13, 112, 130] {
+            let a: Vec<u64> = (0..n).map(|_| 1 + rnd() % (MERSENNE - 1)).collect();
+            let b: Vec<u64> = (0..n).map(|_| rnd() % MERSENNE).collect();
+            let mut hashes: Vec<u64> = (0..300).map(|_| rnd()).collect();
+            hashes.extend([0, u64::MAX, MERSENNE, MERSENNE - 1]);
+            let want: Vec<u64> = (0..n)
+                .map(|i| {
+                    let f = |&s: &u64| s.wrapping_mul(a[i]).wrapping_add(b[i]) % MERSENNE;
+                    hashes.iter().map(f).min().unwrap_or(u64::MAX)
+                })
+                .collect();
+            let mut got = vec![u64::MAX; n];
+            min_permuted(&hashes, &a, &b, &mut got);
+            assert_eq!(got, want, "dispatched, n = {n}");
+            let mut got = vec![u64::MAX; n];
+            min_permuted_blocks::<4>(&hashes, &a, &b, &mut got);
+            assert_eq!(got, want, "portable, n = {n}");
+            let mut got = vec![u64::MAX; n];
+            min_permuted_blocks::<8>(&hashes, &a, &b, &mut got);
+            assert_eq!(got, want, "blocks of 8, n = {n}");
+        }
+    }
+
+    #[test]
+    fn short_text_has_no_signature() {
+        let h = MinHasher::new(MinHashParams::default()).expect("valid");
+        let mut s = Scratch::default();
+        let mut out = Vec::new();
+        assert!(!h.signature("one two three four", &mut s, &mut out));
+        assert!(out.is_empty());
+        assert!(h.signature("one two three four five", &mut s, &mut out));
+        assert_eq!(out.len(), 112);
+    }
+}

@@ -1,0 +1,398 @@
+//! Text normalisations behind dedup keys.
+//!
+//! - [`simplify_into`]: datatrove's `simplify_text` with `MinhashConfig()`
+//!   defaults (lowercase; numbers -> `0`; punctuation -> space; strip and
+//!   collapse whitespace; NFD and drop non-spacing marks; strip). Used by
+//!   `minhash_dedup` and, per line, by `paragraph_dedup`.
+//! - [`whitespace_into`]: Python's `" ".join(text.split())`, the default of
+//!   `exact_dedup`.
+
+use std::sync::OnceLock;
+
+use sift_text::pystr::is_space;
+use unicode_normalization::UnicodeNormalization;
+
+/// datatrove's `PUNCTUATION` characters above U+00A0 (the ASCII and C1 ones
+/// are tested by range in [`is_punctuation`]). Sorted.
+const PUNCT_HIGH: [char; 34] = [
+    '\u{ab}', '\u{b4}', '\u{bb}', '\u{2013}', '\u{2014}', '\u{2019}', '\u{201c}', '\u{201d}',
+    '\u{201e}', '\u{2026}', '\u{2236}', '\u{2501}', '\u{25ba}', '\u{3001}', '\u{3002}', '\u{3008}',
+    '\u{3009}', '\u{300a}', '\u{300b}', '\u{300c}', '\u{300d}', '\u{3010}', '\u{3011}', '\u{ff01}',
+    '\u{ff05}', '\u{ff08}', '\u{ff09}', '\u{ff0c}', '\u{ff0e}', '\u{ff11}', '\u{ff1a}', '\u{ff1b}',
+    '\u{ff1f}', '\u{ff5e}',
+];
+
+/// Whether datatrove's `simplify_text` maps `c` to a space: the 32 ASCII
+/// punctuation marks, C0 controls except `\t` `\n`, DEL and C1 controls,
+/// and 34 others (among them U+FF11 FULLWIDTH DIGIT ONE, a datatrove quirk).
+pub fn is_punctuation(c: char) -> bool {
+    let u = c as u32;
+    if u < 0x80 {
+        return c.is_ascii_punctuation() || u <= 8 || (11..=31).contains(&u) || u == 127;
+    }
+    if u < 0xa0 {
+        return true;
+    }
+    PUNCT_HIGH.binary_search(&c).is_ok()
+}
+
+/// Decimal separators datatrove's number pattern accepts between digit runs.
+fn is_number_separator(c: char) -> bool {
+    matches!(
+        c,
+        '.' | ',' | '\u{60c}' | '\u{66b}' | '\u{2396}' | '\u{2397}' | '\u{2398}'
+    )
+}
+
+struct Tables {
+    nd: Vec<(u32, u32)>,
+    mn: Vec<(u32, u32)>,
+}
+
+fn class_ranges(property: &str) -> Vec<(u32, u32)> {
+    use regex_syntax::hir::{Class, HirKind};
+    let Ok(hir) = regex_syntax::Parser::new().parse(&format!("\\p{{{property}}}")) else {
+        return Vec::new();
+    };
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(c)) => c
+            .ranges()
+            .iter()
+            .map(|r| (r.start() as u32, r.end() as u32))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn tables() -> &'static Tables {
+    static T: OnceLock<Tables> = OnceLock::new();
+    T.get_or_init(|| Tables {
+        nd: class_ranges("Nd"),
+        mn: class_ranges("Mn"),
+    })
+}
+
+fn in_ranges(ranges: &[(u32, u32)], c: char) -> bool {
+    let u = c as u32;
+    let i = ranges.partition_point(|&(_, end)| end < u);
+    ranges.get(i).is_some_and(|&(start, _)| start <= u)
+}
+
+/// Unicode general category Nd (decimal digit), as Python `regex` `\p{Nd}`.
+pub fn is_decimal_digit(c: char) -> bool {
+    let u = c as u32;
+    if u < 0x660 {
+        return c.is_ascii_digit();
+    }
+    if (0x4e00..0xa000).contains(&u) || (0xac00..0xd7a4).contains(&u) {
+        return false;
+    }
+    in_ranges(&tables().nd, c)
+}
+
+/// Unicode general category Mn (non-spacing mark).
+pub fn is_nonspacing_mark(c: char) -> bool {
+    let u = c as u32;
+    // No marks below U+0300 nor among CJK ideographs and Hangul syllables.
+    if u < 0x300 || (0x4e00..0xa000).contains(&u) || (0xac00..0xd7a4).contains(&u) {
+        return false;
+    }
+    in_ranges(&tables().mn, c)
+}
+
+/// datatrove `simplify_text(text)` (MinhashConfig defaults) into `out`
+/// (cleared first).
+///
+/// Exactly, in this order: Python `lower()`; every `\p{Nd}+` optionally
+/// followed by one separator of `. , ، ٫ ⎖ ⎗ ⎘` and another `\p{Nd}+`
+/// becomes `0`; every [`is_punctuation`] character becomes a space; strip,
+/// and each run of Python whitespace becomes one space; Unicode NFD with
+/// all Mn characters deleted (no recomposition); strip.
+///
+/// Done in one pass: ASCII bytes are classified directly; runs of
+/// non-ASCII characters are decomposed on their own (ASCII characters are
+/// canonical starters that NFD never reorders across, so this equals NFD of
+/// the whole string). [`simplify_reference`] is the step-by-step version.
+pub fn simplify_into(text: &str, out: &mut String) {
+    out.clear();
+    out.reserve(text.len());
+    // Final sigma is the one context-dependent lowercase mapping: let std
+    // handle texts that have a capital sigma.
+    let lowered;
+    let (src, lower) = if text.contains('\u{3a3}') {
+        lowered = text.to_lowercase();
+        (lowered.as_str(), false)
+    } else {
+        (text, true)
+    };
+    let mut st = Simplifier {
+        out,
+        run: String::new(),
+        gap: false,
+        any: false,
+        num: Num::None,
+    };
+    let bytes = src.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            // Fast path outside numbers: letters and gaps by table.
+            let b = if lower { b.to_ascii_lowercase() } else { b };
+            match (st.num, ASCII_CLASS[b as usize]) {
+                (Num::None, LETTER) => st.emit_ascii(b),
+                (Num::None, GAP) => st.gap = st.any,
+                _ => st.char(b as char),
+            }
+            i += 1;
+        } else {
+            let Some(c) = src[i..].chars().next() else {
+                break;
+            };
+            i += c.len_utf8();
+            if lower {
+                c.to_lowercase().for_each(|l| st.char(l));
+            } else {
+                st.char(c);
+            }
+        }
+    }
+    st.finish();
+    let stripped = out.trim_matches(is_space);
+    if stripped.len() != out.len() {
+        *out = stripped.to_string();
+    }
+}
+
+const LETTER: u8 = 0;
+const GAP: u8 = 1;
+const DIGIT: u8 = 2;
+
+/// Class of each ASCII byte: punctuation, controls (but `\t`, `\n`, which
+/// are whitespace) and whitespace are gaps.
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [LETTER; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_punctuation() || c.is_ascii_control() || c == b' ' {
+            GAP
+        } else {
+            LETTER
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Where the number rule `\p{Nd}+([sep]\p{Nd}+)?` stands.
+#[derive(Clone, Copy, PartialEq)]
+enum Num {
+    /// Not in a number.
+    None,
+    /// In the first digit run (already written as `0`).
+    Digits,
+    /// After the first run and a separator that still needs a digit.
+    Sep(char),
+    /// In the digit run after the separator.
+    Fraction,
+}
+
+struct Simplifier<'a> {
+    out: &'a mut String,
+    /// Pending non-ASCII characters, decomposed when the run ends.
+    run: String,
+    /// A whitespace or punctuation gap is pending.
+    gap: bool,
+    /// Anything was emitted (gaps only go between emitted characters).
+    any: bool,
+    num: Num,
+}
+
+impl Simplifier<'_> {
+    fn char(&mut self, c: char) {
+        let digit = is_decimal_digit(c);
+        match self.num {
+            Num::Digits if digit => return,
+            Num::Digits if is_number_separator(c) => {
+                self.num = Num::Sep(c);
+                return;
+            }
+            Num::Sep(_) if digit => {
+                self.num = Num::Fraction;
+                return;
+            }
+            Num::Sep(sep) => {
+                self.num = Num::None;
+                self.plain(sep);
+            }
+            Num::Fraction if digit => return,
+            _ => self.num = Num::None,
+        }
+        if digit {
+            self.emit('0');
+            self.num = Num::Digits;
+        } else {
+            self.plain(c);
+        }
+    }
+
+    /// A character outside any number.
+    fn plain(&mut self, c: char) {
+        if is_punctuation(c) || is_space(c) {
+            self.gap = self.any;
+        } else {
+            self.emit(c);
+        }
+    }
+
+    #[inline]
+    fn emit_ascii(&mut self, b: u8) {
+        if self.gap {
+            self.flush_run();
+            self.out.push(' ');
+            self.gap = false;
+        } else if !self.run.is_empty() {
+            self.flush_run();
+        }
+        self.any = true;
+        self.out.push(b as char);
+    }
+
+    fn emit(&mut self, c: char) {
+        if self.gap {
+            self.flush_run();
+            self.out.push(' ');
+            self.gap = false;
+        }
+        self.any = true;
+        if c.is_ascii() {
+            self.flush_run();
+            self.out.push(c);
+        } else {
+            self.run.push(c);
+        }
+    }
+
+    fn flush_run(&mut self) {
+        use unicode_normalization::{is_nfd_quick, IsNormalized};
+        if self.run.is_empty() {
+            return;
+        }
+        let keep = |c: &char| !is_nonspacing_mark(*c);
+        if is_nfd_quick(self.run.chars()) == IsNormalized::Yes {
+            self.out.extend(self.run.chars().filter(keep));
+        } else {
+            self.out.extend(self.run.nfd().filter(keep));
+        }
+        self.run.clear();
+    }
+
+    fn finish(&mut self) {
+        if let Num::Sep(sep) = self.num {
+            self.num = Num::None;
+            self.plain(sep);
+        }
+        self.flush_run();
+    }
+}
+
+/// [`simplify_into`] step by step, as datatrove writes it (for tests).
+pub fn simplify_reference(text: &str) -> String {
+    let lower = text.to_lowercase();
+    // Numbers.
+    let chars: Vec<char> = lower.chars().collect();
+    let mut numbered = String::with_capacity(lower.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if is_decimal_digit(chars[i]) {
+            while i < chars.len() && is_decimal_digit(chars[i]) {
+                i += 1;
+            }
+            if i + 1 < chars.len()
+                && is_number_separator(chars[i])
+                && is_decimal_digit(chars[i + 1])
+            {
+                i += 1;
+                while i < chars.len() && is_decimal_digit(chars[i]) {
+                    i += 1;
+                }
+            }
+            numbered.push('0');
+        } else {
+            numbered.push(chars[i]);
+            i += 1;
+        }
+    }
+    // Punctuation, then strip and collapse whitespace.
+    let spaced: String = numbered
+        .chars()
+        .map(|c| if is_punctuation(c) { ' ' } else { c })
+        .collect();
+    let collapsed = spaced
+        .split(is_space)
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // Diacritics.
+    let nfd: String = collapsed
+        .nfd()
+        .filter(|&c| !is_nonspacing_mark(c))
+        .collect();
+    nfd.trim_matches(is_space).to_string()
+}
+
+/// Python `" ".join(text.split())`: drop leading and trailing whitespace and
+/// turn every inner run of whitespace into one space.
+pub fn whitespace_into(text: &str, out: &mut String) {
+    out.clear();
+    for (i, w) in text.split(is_space).filter(|w| !w.is_empty()).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn simplify(s: &str) -> String {
+        let mut out = String::new();
+        simplify_into(s, &mut out);
+        out
+    }
+
+    #[test]
+    fn numbers_punctuation_and_spaces() {
+        assert_eq!(simplify("  Hello,   World!  "), "hello world");
+        assert_eq!(simplify("3,5 and 1.000.000 x"), "0 and 0 0 x");
+        assert_eq!(simplify("v2.0-beta"), "v0 beta");
+        assert_eq!(simplify("a\tb\nc\u{a0}d"), "a b c d");
+        assert_eq!(simplify("1."), "0");
+        assert_eq!(simplify("١٢٣٫٤ x"), "0 x");
+        assert_eq!(simplify("tab\u{1c}sep"), "tab sep");
+        assert_eq!(simplify("‘quoted’"), "‘quoted");
+        assert_eq!(simplify("１２"), "0");
+        assert_eq!(simplify("２１２"), "0");
+    }
+
+    #[test]
+    fn diacritics_are_dropped_without_recomposition() {
+        assert_eq!(simplify("Café Müller"), "cafe muller");
+        assert_eq!(simplify("한국"), "한국".nfd().collect::<String>());
+        assert_eq!(simplify("\u{301} x"), "x");
+        // Mc (spacing mark) stays: Devanagari vowel sign AA.
+        assert_eq!(simplify("का"), "का");
+    }
+
+    #[test]
+    fn whitespace_join() {
+        let mut out = String::new();
+        whitespace_into("  a \n\n b\u{1f}c  ", &mut out);
+        assert_eq!(out, "a b c");
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests of sift-dedup (one test binary).
+
+mod datatrove;
+mod group;
+mod prop;
