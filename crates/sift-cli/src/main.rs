@@ -4,6 +4,7 @@
 mod explain;
 mod pipeline_arg;
 mod progress;
+mod report;
 mod run;
 
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ enum Command {
     },
     /// Show one document with each removed line marked and the verdict.
     Explain(explain::ExplainArgs),
+    /// Write DIR/report.html: charts and examples of what a run did.
+    Report(report::ReportArgs),
 }
 
 #[derive(Subcommand)]
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Presets { action } => presets(action),
         Command::Explain(args) => explain::explain(args),
+        Command::Report(args) => report::report(args),
     };
     match result {
         Ok(code) => code,

@@ -54,6 +54,9 @@ pub struct RunArgs {
     /// No progress display and no summary.
     #[arg(short, long)]
     quiet: bool,
+    /// Also write OUTPUT/report.html (see `sift report`).
+    #[arg(long)]
+    report: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -128,6 +131,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         print!("{}", crate::run::summary(&stats));
         println!("output: {}", opts.output.display());
+    }
+    if args.report {
+        let report = sift_report::ReportOptions {
+            text_key: Some(pipeline.fields().text.clone()),
+            id_key: Some(pipeline.fields().id.clone()),
+            ..sift_report::ReportOptions::default()
+        };
+        let path = crate::report::write(&opts.output, &report)?;
+        if !args.quiet {
+            println!("report: {}", path.display());
+        }
     }
     let broken = stats.rejected.get("stream_error").copied().unwrap_or(0);
     if broken > 0 {
