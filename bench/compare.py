@@ -62,6 +62,23 @@ def stages_toml(types: list[str]) -> str:
     return "".join(f'[[stages]]\ntype = "{t}"\n\n' for t in types)
 
 
+# Stage types benchmarked alone (stage_costs), with the settings they need.
+STAGE_TYPES = [
+    ("line_regex", "type = \"line_regex\"\npatterns = ['^\\[ad_?\\d+\\]$', '^(?i)source link$']"),
+    ("min_words", "type = \"min_words\"\nmin = 50"),
+    ("junk_lines", 'type = "junk_lines"'),
+    ("gopher_repetition", 'type = "gopher_repetition"'),
+    ("gopher_quality", 'type = "gopher_quality"'),
+    ("c4_quality", 'type = "c4_quality"'),
+    ("fineweb_quality", 'type = "fineweb_quality"'),
+    ("c4_badwords", 'type = "c4_badwords"'),
+    ("url_blocklist", 'type = "url_blocklist"'),
+    ("language", 'type = "language"'),
+    ("exact_dedup", 'type = "exact_dedup"'),
+    ("minhash_dedup", 'type = "minhash_dedup"'),
+    ("paragraph_dedup", 'type = "paragraph_dedup"'),
+]
+
 WORKLOADS = {
     "fineweb": dict(
         title="FineWeb chain",
@@ -822,6 +839,42 @@ class Bench:
             "",
         ]
 
+    def stage_costs(self, corpus: Path):
+        """CPU cost of each stage type alone: (stage alone) - (no stage), same input and output."""
+        a = self.args
+        size = corpus.stat().st_size / MB
+        spine = dict(sift_toml='description = "spine only: read, parse, serialise"\n', compression="none")
+        measure(self.sift.cmd(spine, corpus, self.work / "sift-stage"))  # warm-up (page cache)
+        base_runs = self.repeat(self.sift.cmd(spine, corpus, self.work / "sift-stage"), a.runs, "sift no stage")
+        base = med([r.cpu for r in base_runs])
+        rows = [f"| (spine: read .jsonl, parse, serialise, write uncompressed) | {base:.2f} | – | "
+                f"{size / base:.0f} | {load_note(base_runs)} |"]
+        for name, toml in STAGE_TYPES:
+            wl = dict(sift_toml=f"[[stages]]\n{toml}\n", compression="none")
+            why = self.sift.available(wl)
+            if why:
+                rows.append(f"| `{name}` | – | – | – | {why} |")
+                continue
+            runs = self.repeat(self.sift.cmd(wl, corpus, self.work / "sift-stage"), a.runs, f"sift stage {name}")
+            cpu = med([r.cpu for r in runs])
+            extra = cpu - base
+            rate = f"{size / extra:.0f}" if extra > 0.05 else "≫"
+            rows.append(f"| `{name}` | {cpu:.2f} | {extra:+.2f} | {rate} | {load_note(runs)} |")
+        self.md += [
+            "## Cost of each stage alone",
+            "",
+            f"`sift run` of a one-stage pipeline on {size:.0f} MB of .jsonl, one thread, uncompressed output, "
+            f"median of {a.runs}. Stage CPU = that run minus the run with no stage (the spine). The stage's "
+            "own rate (MB/s/core) is input MB / stage CPU; a chain costs about the sum of its stages' "
+            "CPU (less, when early stages drop documents). A stage cheaper than the run-to-run "
+            "noise shows a negative cost and `≫` as its rate.",
+            "",
+            "| stage | CPU s | stage CPU s | stage MB/s/core | other load |",
+            "|---|---:|---:|---:|---:|",
+            *rows,
+            "",
+        ]
+
     def profile(self, corpus: Path):
         """perf: inclusive CPU share of each stage and of the spine's parts, full default pipeline."""
         if not shutil.which("perf") or self.sift.available(WORKLOADS["default"]):
@@ -956,6 +1009,7 @@ def main(argv=None) -> int:
     p.add_argument("--rss-mb", default="100,1000", help="corpus sizes for the memory table ('' to skip)")
     p.add_argument("--no-threads", action="store_true", help="skip the scaling table")
     p.add_argument("--no-compression", action="store_true", help="skip the output compression table")
+    p.add_argument("--no-stages", action="store_true", help="skip the per-stage cost table")
     p.add_argument("--profile", action="store_true", help="perf profile of the default pipeline")
     p.add_argument("--data-dir", default=str(ROOT.parent / "bench-data"))
     p.add_argument("--corpus-script", default=str(ROOT.parent / "shared" / "data" / "make_bench_corpus.py"))
@@ -980,6 +1034,8 @@ def main(argv=None) -> int:
         bench.threads_table(corpus)
     if not a.no_compression:
         bench.compression_table(corpus)
+    if not a.no_stages:
+        bench.stage_costs(corpus)
     bench.memory_table()
     if a.profile:
         bench.profile(corpus)
