@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// A document as it flows through the pipeline.
-#[derive(Debug, Clone)]
+///
+/// Serde round-trips the whole state, private fields included (the runner
+/// stores documents between the passes of a run with a global stage).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Document {
     /// Identifier (from the input's id field, or `<shard>:<line>` when absent).
     pub id: String,
@@ -23,14 +26,16 @@ pub struct Document {
     pub sift: SiftMeta,
     /// The text as read, kept once a cleaner first edits the text so that a
     /// later drop can write the document unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     original: Option<String>,
     /// For each current line, its index in the original text (`None` until a
     /// cleaner removes a line: identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     line_map: Option<Vec<u32>>,
 }
 
 /// Input position of a document.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Origin {
     /// Input file (or shard) name.
     pub source: Arc<str>,
@@ -293,6 +298,23 @@ mod tests {
             0
         );
         assert!(!doc.is_edited());
+    }
+
+    #[test]
+    fn serde_round_trips_the_whole_state() {
+        let text = "keep\nspam\nkeep too";
+        let mut doc = Document::new("a", text);
+        doc.origin.source = Arc::from("shard-1.jsonl");
+        doc.fields.insert("url".into(), Value::from("https://x"));
+        doc.apply_line_edits("s", &edits_for(text, &["spam"]));
+        let json = serde_json::to_string(&doc).expect("serialise");
+        let back: Document = serde_json::from_str(&json).expect("deserialise");
+        assert_eq!(back.text, "keep\nkeep too");
+        assert_eq!(back.original_text(), text);
+        assert_eq!(back.original_line_index(1), 2);
+        assert_eq!(back.origin, doc.origin);
+        assert_eq!(back.sift, doc.sift);
+        assert_eq!(back.fields, doc.fields);
     }
 
     #[test]
