@@ -24,6 +24,7 @@ from ._sift import (
     RemovedLine,
     SiftError,
     __version__,
+    clean_lines,
     preset_toml,
     presets,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "RemovedLine",
     "SiftError",
     "__version__",
+    "clean_lines",
     "preset_toml",
     "presets",
 ]

@@ -114,6 +114,10 @@ class Pipeline:
     ) -> ProcessIter:
         """Process dicts (JSONL records) or strings; lazy, parallel, GIL released."""
 
+def clean_lines(text: str) -> ProcessResult:
+    """The ``junk_lines`` cleaner (default settings) on one text: ``text`` is
+    the cleaned text, ``removed_lines`` says which lines went and why."""
+
 def presets() -> List[str]:
     """Names of the built-in presets."""
 

@@ -70,7 +70,8 @@ def _run_shards_task(
     compression: str,
     level: Optional[int],
     batch_docs: int,
-) -> Tuple[List[str], List[str], str]:
+) -> Tuple[List[str], List[str], str, float]:
+    cpu = time.process_time()
     stats = _sift.run_shards(
         pipeline,
         input,
@@ -81,7 +82,8 @@ def _run_shards_task(
         level=level,
         batch_docs=batch_docs,
     )
-    return names, stats, ray.get_runtime_context().get_node_id()
+    cpu = time.process_time() - cpu
+    return names, stats, ray.get_runtime_context().get_node_id(), cpu
 
 
 def run(
@@ -106,8 +108,9 @@ def run(
     the nodes by default (``scheduling_strategy``, passed to Ray: input and
     output live on a shared file system, so no node is closer to the data
     than another). Returns the run's
-    statistics (``stats.json``) with an extra ``"ray"`` entry: tasks and
-    the number of distinct nodes that ran them.
+    statistics (``stats.json``) with an extra ``"ray"`` entry: tasks, the
+    number of distinct nodes that ran them, and the CPU seconds the tasks'
+    processes used.
     """
     if not ray.is_initialized():
         ray.init()
@@ -130,10 +133,16 @@ def run(
     ]
     by_name: Dict[str, str] = {}
     nodes = set()
-    for names, stats, node in ray.get(refs):
+    cpu_seconds = 0.0
+    for names, stats, node, cpu in ray.get(refs):
         by_name.update(zip(names, stats))
         nodes.add(node)
+        cpu_seconds += cpu
     per_shard = [by_name[name] for name, _ in shards]
     result = _sift.finish_run(pipeline, out, per_shard, time.monotonic() - start)
-    result["ray"] = {"tasks": len(groups), "nodes": len(nodes)}
+    result["ray"] = {
+        "tasks": len(groups),
+        "nodes": len(nodes),
+        "task_cpu_seconds": round(cpu_seconds, 3),
+    }
     return result

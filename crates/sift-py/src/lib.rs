@@ -297,6 +297,7 @@ mod _sift {
         distributed::{finish_run, prepare_run, run_shards, shard_names},
         preset_toml, presets,
         process::{ProcessIter, ProcessResult, RemovedLine},
+        stages::clean_lines,
         ConfigError, PyPipeline, SiftError,
     };
 
