@@ -25,6 +25,8 @@ from ._sift import (
     SiftError,
     __version__,
     clean_lines,
+    minhash,
+    minhash_similarity,
     preset_toml,
     presets,
 )
@@ -38,6 +40,8 @@ __all__ = [
     "SiftError",
     "__version__",
     "clean_lines",
+    "minhash",
+    "minhash_similarity",
     "preset_toml",
     "presets",
 ]

@@ -118,6 +118,21 @@ def clean_lines(text: str) -> ProcessResult:
     """The ``junk_lines`` cleaner (default settings) on one text: ``text`` is
     the cleaned text, ``removed_lines`` says which lines went and why."""
 
+def minhash(
+    text: str,
+    *,
+    n_grams: int = 5,
+    bands: int = 14,
+    rows: int = 8,
+    seed: int = 1,
+    tokenizer: Literal["spacy_en", "whitespace"] = "spacy_en",
+) -> Optional[List[int]]:
+    """MinHash signature as ``minhash_dedup`` computes it (datatrove-compatible
+    defaults); ``None`` when the text has fewer than ``n_grams`` words."""
+
+def minhash_similarity(a: List[int], b: List[int]) -> float:
+    """Estimated Jaccard similarity: the share of equal signature values."""
+
 def presets() -> List[str]:
     """Names of the built-in presets."""
 

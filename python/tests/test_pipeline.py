@@ -224,3 +224,31 @@ def test_clean_lines_removes_junk_and_keeps_headings(docs) -> None:
     assert not any(line in ("[ad_1]", "Source link") for line in r2.text.split("\n"))
     with pytest.raises(TypeError):
         sift.clean_lines(None)  # type: ignore[arg-type]
+
+
+def test_minhash_matches_datatrove() -> None:
+    text = "The quick brown fox jumps over the lazy dog while 3 cats watch from the old wooden fence."
+    sig = sift.minhash(text)
+    assert sig is not None and len(sig) == 14 * 8
+    # datatrove 0.10.1 MinhashDedupSignature(config=MinhashConfig()) on this text.
+    assert sig[:3] == [852340240839170, 663359892825767826, 302227827184868053]
+    assert sig[-1] == 3963570588256049
+    assert all(0 <= v < 2**61 - 1 for v in sig)
+
+
+def test_minhash_similarity_and_options() -> None:
+    base = " ".join(f"word{i}" for i in range(200))
+    near = base.replace("word100 ", "")
+    other = " ".join(f"term{i}" for i in range(200))
+    a, b, c = sift.minhash(base), sift.minhash(near), sift.minhash(other)
+    assert a is not None and b is not None and c is not None
+    assert sift.minhash_similarity(a, a) == 1.0
+    assert sift.minhash_similarity(a, b) > 0.8
+    assert sift.minhash_similarity(a, c) < 0.1
+    assert sift.minhash("four words only here") is None
+    assert len(sift.minhash(base, bands=4, rows=2) or []) == 8
+    assert sift.minhash(base, seed=2) != a
+    with pytest.raises(sift.ConfigError, match="rows"):
+        sift.minhash(base, rows=0)
+    with pytest.raises(sift.ConfigError, match="spacy_en"):
+        sift.minhash(base, tokenizer="nope")  # type: ignore[arg-type]

@@ -75,6 +75,8 @@ pub(crate) fn input_paths(input: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
 }
 
 /// Output compression by name, with the CLI's default levels.
+// The struct update keeps this compiling while `OutputFormat` gains fields.
+#[allow(clippy::needless_update)]
 pub(crate) fn output_format(compression: &str, level: Option<i32>) -> PyResult<OutputFormat> {
     let (codec, default_level) = match compression {
         "gzip" | "gz" => (Codec::Gzip, 1),
@@ -89,6 +91,7 @@ pub(crate) fn output_format(compression: &str, level: Option<i32>) -> PyResult<O
     Ok(OutputFormat {
         codec,
         level: level.unwrap_or(default_level),
+        ..OutputFormat::default()
     })
 }
 
@@ -297,7 +300,7 @@ mod _sift {
         distributed::{finish_run, prepare_run, run_shards, shard_names},
         preset_toml, presets,
         process::{ProcessIter, ProcessResult, RemovedLine},
-        stages::clean_lines,
+        stages::{clean_lines, minhash, minhash_similarity},
         ConfigError, PyPipeline, SiftError,
     };
 
