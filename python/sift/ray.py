@@ -21,6 +21,8 @@ completion marker is not redone, so rerunning a failed run resumes it.
 from __future__ import annotations
 
 import os
+import struct
+import tempfile
 import time
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -31,7 +33,7 @@ from ._sift import Pipeline
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-__all__ = ["run", "plan"]
+__all__ = ["run", "plan", "minhash_duplicates", "minhash_duplicates_local"]
 
 
 def _abs_paths(input: Union[PathLike, Iterable[PathLike]]) -> List[str]:
@@ -146,3 +148,102 @@ def run(
         "task_cpu_seconds": round(cpu_seconds, 3),
     }
     return result
+
+
+# --- MinHash near-duplicates across the cluster ---------------------------
+#
+# map (one task per shard): per-document stages, signatures, band records
+#     hash-partitioned by digest into R objects (num_returns);
+# shuffle + reduce (R tasks): each fetches its partition of every map
+#     output through the object store, sorts, pairs equal neighbours;
+# cluster (one task): union-find (root = earliest document), similarity to
+#     the root from the signatures of the shards that have cluster members.
+# The result equals sift-dedup's single-process decision
+# (minhash_duplicates_local) whatever R and however tasks are placed.
+
+Removal = Tuple[int, str, str, float]
+
+
+@ray.remote
+def _minhash_map_task(
+    pipeline: Pipeline, input: List[str], shard: int, name: str, partitions: int
+) -> Tuple[Any, ...]:
+    parts, ids, sigs = _sift.minhash_map(pipeline, input, shard, name, partitions)
+    return (len(ids), (ids, sigs), *parts)
+
+
+@ray.remote
+def _minhash_reduce_task(*parts: bytes) -> bytes:
+    return _sift.minhash_reduce(list(parts))
+
+
+@ray.remote
+def _minhash_cluster_task(
+    stage: str, pairs: List[bytes], counts: List[int], shards: List[int], *sidecars: Any
+) -> List[List[Removal]]:
+    return _sift.minhash_cluster(stage, pairs, counts, dict(zip(shards, sidecars)))
+
+
+def minhash_duplicates(
+    pipeline: Pipeline,
+    input: Union[PathLike, Iterable[PathLike]],
+    *,
+    stage: str = "minhash_dedup",
+    reducers: Optional[int] = None,
+    cpus_per_task: int = 1,
+) -> Dict[str, List[Removal]]:
+    """Near-duplicates among the documents that ``pipeline``'s per-document
+    stages keep, found on the Ray cluster (datatrove-compatible MinHash:
+    word 5-grams, 14 bands x 8 rows, seed 1).
+
+    Returns, per shard name, the removed documents as ``(seq, duplicate_of,
+    cluster, similarity)``, ``seq`` counting the shard's surviving documents
+    in input order — the decisions ``minhash_dedup`` applies.
+    """
+    if not ray.is_initialized():
+        ray.init()
+    paths = _abs_paths(input)
+    shards = _sift.shard_names(paths)
+    r = reducers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    pipeline_ref = ray.put(pipeline)
+    maps = [
+        _minhash_map_task.options(
+            num_returns=r + 2, num_cpus=cpus_per_task, scheduling_strategy="SPREAD"
+        ).remote(pipeline_ref, paths, s, name, r)
+        for s, (name, _) in enumerate(shards)
+    ]
+    counts = ray.get([m[0] for m in maps])
+    reduces = [
+        _minhash_reduce_task.options(scheduling_strategy="SPREAD").remote(
+            *[m[2 + k] for m in maps]
+        )
+        for k in range(r)
+    ]
+    pairs = ray.get(reduces)
+    involved = sorted(
+        {s for p in pairs for a, _, b, _ in struct.iter_unpack("<IIII", p) for s in (a, b)}
+    )
+    result = ray.get(
+        _minhash_cluster_task.remote(
+            stage, pairs, counts, involved, *[maps[s][1] for s in involved]
+        )
+    )
+    return {name: removals for (name, _), removals in zip(shards, result)}
+
+
+def minhash_duplicates_local(
+    pipeline: Pipeline,
+    input: Union[PathLike, Iterable[PathLike]],
+    *,
+    stage: str = "minhash_dedup",
+    work_dir: Optional[PathLike] = None,
+) -> Dict[str, List[Removal]]:
+    """The same decisions in this process, by sift-dedup's own decision step
+    (keys, on-disk sort, union-find): the reference for
+    :func:`minhash_duplicates`. Needs no Ray cluster."""
+    paths = _abs_paths(input)
+    names = [name for name, _ in _sift.shard_names(paths)]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = os.fspath(work_dir) if work_dir is not None else tmp
+        result = _sift.minhash_local(pipeline, paths, names, stage, work)
+    return dict(zip(names, result))

@@ -86,3 +86,34 @@ def test_ray_run_equals_local_run(cluster, tmp_path: pathlib.Path, docs) -> None
     other = sift.Pipeline.from_toml('[[stages]]\ntype = "min_words"\nmin = 3\n')
     with pytest.raises(sift.SiftError, match="different run"):
         sift.ray.run(other, corpus, tmp_path / "ray")
+
+
+def near_copies(docs):
+    """For every third long document, a copy with one word dropped and one
+    doubled (a near duplicate), and every fifth an exact copy."""
+    out = []
+    for i, d in enumerate(docs):
+        words = d["text"].split(" ")
+        if len(words) < 120:
+            continue
+        if i % 3 == 0:
+            w = words[:40] + words[41:80] + [words[80]] + words[80:]
+            out.append(dict(d, id=d["id"] + "#near", text=" ".join(w)))
+        if i % 5 == 0:
+            out.append(dict(d, id=d["id"] + "#exact"))
+    return out
+
+
+def test_minhash_on_ray_equals_sift_dedup_locally(cluster, tmp_path: pathlib.Path, docs) -> None:
+    copies = near_copies(docs)
+    # Copies land in other shards than their originals (write_corpus splits in quarters).
+    corpus = write_corpus(tmp_path, docs + copies)
+    p = sift.Pipeline.from_toml(PIPELINE)
+    want = sift.ray.minhash_duplicates_local(p, corpus)
+    removed = [r for rs in want.values() for r in rs]
+    assert len(removed) >= len(copies) > 10
+    assert all(sim >= 0.5 for _, _, _, sim in removed)
+    assert all(cluster_id.startswith("minhash_dedup:") for _, _, cluster_id, _ in removed)
+    for reducers in (1, 3):
+        got = sift.ray.minhash_duplicates(p, corpus, reducers=reducers)
+        assert got == want, f"reducers={reducers}"

@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 mod convert;
+mod dedup;
 mod distributed;
 mod process;
 mod stages;
@@ -297,6 +298,7 @@ fn preset_toml(name: &str) -> PyResult<String> {
 mod _sift {
     #[pymodule_export]
     use super::{
+        dedup::{minhash_cluster, minhash_local, minhash_map, minhash_reduce},
         distributed::{finish_run, prepare_run, run_shards, shard_names},
         preset_toml, presets,
         process::{ProcessIter, ProcessResult, RemovedLine},
