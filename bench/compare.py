@@ -577,7 +577,7 @@ def machine_info(args) -> list[str]:
                     "print(f'datatrove {v(\"datatrove\")}, spaCy {spacy.__version__}, Python {sys.version.split()[0]}')"])
     return [
         f"- Machine: {cpu}, {os.cpu_count()} logical cores, {mem}, Linux {platform.release()}",
-        f"- sift: commit `{commit}`, {rustc}, `--release` (thin LTO)",
+        f"- sift: {args.sift_label or f'commit `{commit}`'}, {rustc}, `--release` (thin LTO)",
         f"- peer: {peer}",
     ]
 
@@ -793,7 +793,8 @@ class Bench:
         a = self.args
         size = corpus.stat().st_size / MB
         rows = []
-        for key, wl in (("minimal", dict(sift_preset="minimal")), ("default", WORKLOADS["default"])):
+        # The codec's cost does not depend on the stages: measure it on the spine-only preset.
+        for key, wl in (("minimal", dict(sift_preset="minimal")),):
             if self.sift.available(wl):
                 continue
             base = None
@@ -833,7 +834,7 @@ class Bench:
         for size_mb in a.rss_mb:
             corpus = make_corpus(a, size_mb)
             inp = gz_of(corpus)
-            for t in (1, 2):
+            for t in (a.rss_threads,):
                 r = self.repeat(self.sift.cmd(wl, inp, self.work / "sift-rss", threads=t), 1,
                                 f"sift default {size_mb} MB threads {t}")[0]
                 self.res.setdefault("rss", {})[(size_mb, t)] = r.rss_kb / 1024
@@ -882,6 +883,44 @@ class Bench:
             "",
             "| stage | CPU s | stage CPU s | stage MB/s/core | other load |",
             "|---|---:|---:|---:|---:|",
+            *rows,
+            "",
+        ]
+        self.stage_profiles(corpus, wl_of=lambda n: dict(sift_toml=f"[[stages]]\n{dict(STAGE_TYPES)[n]}\n",
+                                                          compression="none"))
+
+    def stage_profiles(self, corpus: Path, wl_of):
+        """perf (self time) of the most expensive stages alone: where inside them the time goes."""
+        costs = self.res.get("stage_cpu_per_mb", {})
+        if not self.args.profile or not shutil.which("perf") or not costs:
+            return
+        top = [n for n, v in sorted(costs.items(), key=lambda kv: -kv[1]) if v > 0.002][:6]
+        rows = []
+        for name in top:
+            data = self.work / f"perf-{name}.data"
+            r = measure(["perf", "record", "-q", "-F", "999", "-o", str(data), "--",
+                         *self.sift.cmd(wl_of(name), corpus, self.work / "sift-perf")])
+            if r.rc != 0:
+                continue
+            rep = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--stdio",
+                                  "--sort", "symbol", "--percent-limit", "2"],
+                                 capture_output=True, text=True).stdout
+            syms = []
+            for line in rep.splitlines():
+                m = re.match(r"\s*([\d.]+)%\s+\[.\]\s+(.*)", line)
+                if m:
+                    syms.append((float(m.group(1)), m.group(2).strip()))
+            self.res.setdefault("stage_syms", {})[name] = syms
+            cell = "<br>".join(f"{pct:.0f} % `{short_sym(sym)}`" for pct, sym in syms[:5])
+            rows.append(f"| `{name}` | {1000 * costs[name]:.1f} | {cell} |")
+        self.md += [
+            "## Inside the most expensive stages (perf, self time)",
+            "",
+            "`perf record` of `sift run` with the stage alone (same runs as above); symbols with at "
+            "least 2 % of the samples, which include the spine's share.",
+            "",
+            "| stage | stage CPU ms/MB | top symbols |",
+            "|---|---:|---|",
             *rows,
             "",
         ]
@@ -956,7 +995,7 @@ class Bench:
         rss = r.get("rss", {})
         if rss:
             sizes = sorted({k[0] for k in rss})
-            parts = [f"{rss[(m, t)]:.0f} MB at {m} MB with {t} thread(s)" for m in sizes for t in (1, 2)
+            parts = [f"{rss[(m, t)]:.0f} MB at {m} MB with {t} thread(s)" for m in sizes for t in (1, 2, 4)
                      if (m, t) in rss]
             flat = max(rss.values()) <= 1.5 * min(rss.values()) + 20
             out.append(f"- Peak RSS of the default pipeline: {'; '.join(parts)}: "
@@ -994,6 +1033,11 @@ class Bench:
                 out.append(f"- **FineWeb chain budget.** Its four stages alone sum to {1000 * sum(chain):.1f} ms/MB "
                            f"(plus {1000 * spine:.1f} ms/MB of spine): at most {1 / total:.0f} MB/s/core if "
                            "nothing were dropped early; the 40 MB/s target allows 25 ms/MB in all.")
+        syms = r.get("stage_syms", {})
+        for stage, pat, note in PROFILE_NOTES:
+            top = syms.get(stage, [])[:3]
+            if any(re.search(pat, sym) for _, sym in top):
+                out.append(f"- {note}")
         out += [""] + FINDINGS_NOTES
         return out
 
@@ -1026,6 +1070,14 @@ class Bench:
         print(text)
 
 
+def short_sym(sym: str) -> str:
+    """A symbol without generic arguments and crate-internal paths, for a table cell."""
+    sym = " ".join(sym.split())
+    s = re.sub(r"<([^<>]*)>", r"\1", sym) if sym.count("<") > 2 else sym
+    s = s.replace("|", "/")
+    return s if len(s) <= 90 else s[:87] + "..."
+
+
 def demangle(sym: str) -> str:
     if shutil.which("rustfilt"):
         return subprocess.run(["rustfilt"], input=sym, capture_output=True, text=True).stdout.strip()
@@ -1037,6 +1089,35 @@ def demangle(sym: str) -> str:
 
 # Findings that come from reading the code and profiles rather than from this run's numbers.
 FINDINGS_NOTES: list[str] = []
+
+# (stage, symbol pattern, explanation): printed when that symbol tops that stage's profile in this run.
+PROFILE_NOTES = [
+    ("junk_lines", r"PikeVM|pikevm",
+     "`junk_lines` spends most of its time in the regex crate's PikeVM (`RegexSet::matches`). The "
+     "PikeVM is the slow fallback engine: it runs when the lazy DFA cannot, typically because a pattern "
+     "uses Unicode-aware `\\b` and the line has non-ASCII text, or because overlapping `matches()` is "
+     "asked for every line. Cheap fixes: test `is_match()` first and ask `matches()` only for the "
+     "(rare) lines that match; make word boundaries ASCII (`(?-u:\\b)`) where the families allow."),
+    ("gopher_repetition", r"repeated_ngram_chars",
+     "`gopher_repetition` spends most of its time in `repeated_ngram_chars`: for each n from 5 to 10 it "
+     "re-hashes the concatenated bytes of every n-gram, byte by byte, so each byte of text is hashed "
+     "about 45 times. A prefix (rolling) hash over the concatenated token bytes gives every n-gram's "
+     "hash in O(1) from two prefix values (still boundary-independent, as datatrove's `\"\".join` "
+     "semantics need), with a byte comparison only on hash equality."),
+    ("gopher_quality", r"spacy::Tokenizer",
+     "The spaCy-compatible tokenizer dominates `gopher_quality`, and `gopher_repetition`, "
+     "`gopher_quality` and `fineweb_quality` each tokenize the document again (`with_words`). "
+     "gopher_repetition and gopher_quality see the same text: caching the tokens on the document "
+     "between them saves a full pass; fineweb_quality needs only a word count."),
+    ("language", r"compute_sub_words|fasttext",
+     "`language` is fastText inference: computing character n-gram subword ids (hashing every "
+     "3- to 6-gram of every word) and summing quantized rows. Scoring only the first few KB of long "
+     "documents (fastText's accuracy saturates quickly) would bound its cost per document."),
+    ("c4_quality", r"ToLowercase|to_lowercase",
+     "`c4_quality` lowercases every kept line char by char to look for `javascript`/policy phrases; "
+     "an ASCII case-insensitive search (aho-corasick with `ascii_case_insensitive`) on the original "
+     "line avoids building the lowercase copy for lines that are pure ASCII."),
+]
 
 CATEGORIES = [
     ("junk_lines cleaner", r"sift_filters::junk_lines"),
@@ -1083,6 +1164,9 @@ def main(argv=None) -> int:
     p.add_argument("--no-threads", action="store_true", help="skip the scaling table")
     p.add_argument("--no-compression", action="store_true", help="skip the output compression table")
     p.add_argument("--no-stages", action="store_true", help="skip the per-stage cost table")
+    p.add_argument("--stage-mb", type=int, default=20, help="corpus size for the per-stage cost table")
+    p.add_argument("--rss-threads", type=int, default=2, help="threads for the memory table runs")
+    p.add_argument("--sift-label", default="", help="describe the sift binary (default: the checkout's commit)")
     p.add_argument("--profile", action="store_true", help="perf profile of the default pipeline")
     p.add_argument("--data-dir", default=str(ROOT.parent / "bench-data"))
     p.add_argument("--corpus-script", default=str(ROOT.parent / "shared" / "data" / "make_bench_corpus.py"))
@@ -1108,10 +1192,10 @@ def main(argv=None) -> int:
     if not a.no_compression:
         bench.compression_table(corpus)
     if not a.no_stages:
-        bench.stage_costs(corpus)
+        bench.stage_costs(make_corpus(a, a.stage_mb) if a.stage_mb != a.mb else corpus)
     bench.memory_table()
     if a.profile:
-        bench.profile(corpus)
+        bench.profile(make_corpus(a, a.stage_mb))
     bench.write(argv)
     return 0
 
