@@ -9,9 +9,9 @@ mkdir -p "${3:?}"
 WORK=$(cd "$3" && pwd)
 shift 3
 HERE=$(cd "$(dirname "$0")" && pwd)
-if [[ -z "${SIFT_RAY_NETNS:-}" ]] && unshare -n true 2>/dev/null; then
+if [[ -z "${SIFT_RAY_NETNS:-}" ]] && unshare -n -p -f --mount-proc true 2>/dev/null; then
   export SIFT_RAY_NETNS=1
-  exec unshare -n -- bash -c 'ip link set lo up 2>/dev/null || true; exec "$0" "$@"' \
+  exec unshare -n -p -f --mount-proc --kill-child -- bash -c 'ip link set lo up 2>/dev/null || true; exec "$0" "$@"' \
     "$0" "$VENV" "$INPUT" "$WORK" "$@"
 fi
 PORT=${SIFT_RAY_PORT:-6392}

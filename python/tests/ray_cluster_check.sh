@@ -8,14 +8,16 @@
 #
 # Ray replaces 127.0.0.1 by the host's first non-loopback address; to keep
 # every packet on loopback the check runs in a private network namespace
-# (`unshare -n`, which has only `lo`) when it can make one.
+# (which has only `lo`), and in a private PID namespace so that `ray stop`
+# sees only this cluster's processes and every process of it ends with the
+# script (`unshare -n -p -f --mount-proc`, when the machine allows it).
 set -euo pipefail
 VENV=$(cd "${1:?usage: ray_cluster_check.sh VENV}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 
-if [[ -z "${SIFT_RAY_NETNS:-}" ]] && unshare -n true 2>/dev/null; then
+if [[ -z "${SIFT_RAY_NETNS:-}" ]] && unshare -n -p -f --mount-proc true 2>/dev/null; then
   export SIFT_RAY_NETNS=1
-  exec unshare -n -- bash -c 'ip link set lo up 2>/dev/null || true; exec "$0" "$@"' "$0" "$VENV"
+  exec unshare -n -p -f --mount-proc --kill-child -- bash -c 'ip link set lo up 2>/dev/null || true; exec "$0" "$@"' "$0" "$VENV"
 fi
 
 PORT=${SIFT_RAY_PORT:-6391}
