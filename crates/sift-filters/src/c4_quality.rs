@@ -1,0 +1,413 @@
+//! `c4_quality`: the C4 line cleaner and document rules (Raffel et al. 2020)
+//! with the defaults, order and reasons of datatrove 0.10.1's
+//! `C4QualityFilter` (datatrove calls it `c4`).
+//!
+//! Lines (Python `splitlines`) are stripped and removed when they have a
+//! token longer than `max_word_length`, do not end in terminal punctuation
+//! (after citation markers are deleted), have fewer than
+//! `min_words_per_line` tokens, mention `javascript`, or mention a
+//! cookie/terms policy. A surviving line containing `lorem ipsum` drops the
+//! document (`lorem_ipsum`), as does one containing `{` (`curly_bracket`).
+//! Fewer than `min_num_sentences` sentences in the kept lines drops it
+//! (`too_few_sentences`). A kept document's text becomes the kept lines
+//! joined with `\n`, stripped; removed lines are recorded with their reason.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use sift_core::{Document, LineEdit, Stage, Verdict};
+use sift_text::pystr;
+
+use crate::Error;
+
+/// Configuration of [`C4Quality`] (datatrove defaults; `-1` disables the
+/// integer limits, as in datatrove).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct C4QualityConfig {
+    /// Work on lines (`true`, C4's choice). `false` (spaCy sentences) is not
+    /// supported yet.
+    pub split_paragraph: bool,
+    /// Delete `[1]`, `[edit]`, `[citation needed]` markers.
+    pub remove_citations: bool,
+    /// Remove lines not ending in `.` `?` `!` `"` `'` (or ending in `...`).
+    pub filter_no_terminal_punct: bool,
+    /// Minimum number of sentences in the kept lines (-1: off).
+    pub min_num_sentences: i64,
+    /// Minimum whitespace-separated tokens per line (-1: off).
+    pub min_words_per_line: i64,
+    /// Remove lines with a token longer than this many code points (-1: off).
+    pub max_word_length: i64,
+    /// Drop documents with `lorem ipsum` in a kept line.
+    pub filter_lorem_ipsum: bool,
+    /// Remove lines mentioning `javascript`.
+    pub filter_javascript: bool,
+    /// Drop documents with `{` in a kept line.
+    pub filter_curly_bracket: bool,
+    /// Remove lines mentioning terms of use, privacy or cookie policies.
+    pub filter_policy: bool,
+}
+
+impl Default for C4QualityConfig {
+    fn default() -> Self {
+        Self {
+            split_paragraph: true,
+            remove_citations: true,
+            filter_no_terminal_punct: true,
+            min_num_sentences: 5,
+            min_words_per_line: 3,
+            max_word_length: 1000,
+            filter_lorem_ipsum: true,
+            filter_javascript: true,
+            filter_curly_bracket: true,
+            filter_policy: true,
+        }
+    }
+}
+
+const POLICY_SUBSTRINGS: [&str; 6] = [
+    "terms of use",
+    "privacy policy",
+    "cookie policy",
+    "uses cookies",
+    "use of cookies",
+    "use cookies",
+];
+
+/// Built `c4_quality` stage.
+#[derive(Debug)]
+pub struct C4Quality {
+    name: String,
+    cfg: C4QualityConfig,
+}
+
+impl C4QualityConfig {
+    /// Validate and build.
+    pub fn build(&self, name: &str) -> Result<C4Quality, Error> {
+        if !self.split_paragraph {
+            return Err(Error::Config {
+                stage: "c4_quality",
+                key: "split_paragraph".into(),
+                message: "only `true` (line units) is supported".into(),
+            });
+        }
+        Ok(C4Quality {
+            name: name.to_string(),
+            cfg: self.clone(),
+        })
+    }
+}
+
+/// What happened to one line (`splitlines` unit).
+enum LineFate<'a> {
+    Kept(Cow<'a, str>),
+    Removed(&'static str),
+}
+
+impl Stage for C4Quality {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn process(&self, doc: &mut Document) -> Verdict {
+        let c = &self.cfg;
+        // Fates of the `splitlines` units, and for each `\n`-separated line
+        // the end of its units in `fates` (usually one unit per line).
+        let mut fates: Vec<LineFate<'_>> = Vec::new();
+        let mut ends: Vec<usize> = Vec::new();
+        let mut n_sentences = 0i64;
+        let mut low = String::new();
+        let last = memchr::memchr_iter(b'\n', doc.text.as_bytes()).count();
+        for (i, nl_line) in doc.text.split('\n').enumerate() {
+            // `splitlines` of the whole text: an empty line between two `\n`
+            // is a unit too (but not after a final `\n`).
+            let empty = (nl_line.is_empty() && i < last).then_some("");
+            for raw in pystr::splitlines(nl_line).chain(empty) {
+                let fate = match self.line(raw, &mut low) {
+                    Ok(fate) => fate,
+                    Err(doc_reason) => return Verdict::drop_static(doc_reason),
+                };
+                if let LineFate::Kept(line) = &fate {
+                    if c.min_num_sentences != -1 {
+                        n_sentences += sift_text::count_sentences(line) as i64;
+                    }
+                }
+                fates.push(fate);
+            }
+            ends.push(fates.len());
+        }
+        if n_sentences < c.min_num_sentences {
+            return Verdict::drop_static("too_few_sentences");
+        }
+
+        // datatrove's result, the reference for the rewrite.
+        let mut joined = String::with_capacity(doc.text.len());
+        for (i, line) in fates.iter().filter_map(LineFate::kept).enumerate() {
+            if i > 0 {
+                joined.push('\n');
+            }
+            joined.push_str(line);
+        }
+        let expected = pystr::strip(&joined);
+        if expected == doc.text {
+            return Verdict::Keep;
+        }
+        let expected = expected.to_string();
+
+        let mut start = 0usize;
+        let edits: Vec<LineEdit> = (doc.text.split('\n').zip(&ends))
+            .map(|(orig, &end)| {
+                let e = edit_for(orig, &fates[start..end]);
+                start = end;
+                e
+            })
+            .collect();
+        drop(fates);
+        doc.apply_line_edits(&self.name, &edits);
+        if doc.text != expected {
+            if doc.text.trim_end_matches('\n') == expected {
+                doc.text.truncate(expected.len());
+            } else {
+                doc.replace_text(expected);
+            }
+        }
+        Verdict::Keep
+    }
+}
+
+impl LineFate<'_> {
+    fn kept(&self) -> Option<&str> {
+        match self {
+            LineFate::Kept(l) => Some(l),
+            LineFate::Removed(_) => None,
+        }
+    }
+}
+
+/// The line edit for one `\n` line given the fates of its units.
+fn edit_for(orig: &str, units: &[LineFate<'_>]) -> LineEdit {
+    let mut kept = units.iter().filter_map(LineFate::kept);
+    match (units.len(), kept.next()) {
+        (_, None) => LineEdit::Remove(Cow::Borrowed(
+            units
+                .iter()
+                .find_map(|f| match f {
+                    LineFate::Removed(r) => Some(*r),
+                    LineFate::Kept(_) => None,
+                })
+                .unwrap_or("no_terminal_punct"),
+        )),
+        (1, Some(l)) if l == orig => LineEdit::Keep,
+        (_, Some(first)) => {
+            let mut s = first.to_string();
+            for l in kept {
+                s.push('\n');
+                s.push_str(l);
+            }
+            LineEdit::Replace(s)
+        }
+    }
+}
+
+impl C4Quality {
+    /// Judge one line; `Err(reason)` drops the whole document.
+    fn line<'a>(&self, raw: &'a str, low: &mut String) -> Result<LineFate<'a>, &'static str> {
+        let c = &self.cfg;
+        let line = pystr::strip(raw);
+        let mut n_tokens = 0i64;
+        let mut too_long = false;
+        for tok in pystr::split(line) {
+            n_tokens += 1;
+            if c.max_word_length != -1 && tok.len() as i64 > c.max_word_length {
+                too_long |= pystr::len(tok) as i64 > c.max_word_length;
+            }
+        }
+        if too_long {
+            return Ok(LineFate::Removed("too_long_word"));
+        }
+        let line: Cow<'a, str> = if c.remove_citations {
+            remove_citations(line)
+        } else {
+            Cow::Borrowed(line)
+        };
+        if c.filter_no_terminal_punct
+            && (!line.ends_with(['.', '?', '!', '"', '\'']) || line.ends_with("..."))
+        {
+            return Ok(LineFate::Removed("no_terminal_punct"));
+        }
+        if n_tokens < c.min_words_per_line {
+            return Ok(LineFate::Removed("too_few_words"));
+        }
+        low.clear();
+        for ch in line.chars() {
+            // Per-char lowercasing differs from `str::to_lowercase` only in
+            // the final-sigma rule, which cannot affect the ASCII phrases
+            // searched below.
+            low.extend(ch.to_lowercase());
+        }
+        if c.filter_lorem_ipsum && low.contains("lorem ipsum") {
+            return Err("lorem_ipsum");
+        }
+        if c.filter_javascript && low.contains("javascript") {
+            return Ok(LineFate::Removed("javascript"));
+        }
+        if c.filter_curly_bracket && line.contains('{') {
+            return Err("curly_bracket");
+        }
+        if c.filter_policy && POLICY_SUBSTRINGS.iter().any(|p| low.contains(p)) {
+            return Ok(LineFate::Removed("policy"));
+        }
+        Ok(LineFate::Kept(line))
+    }
+}
+
+/// Delete every match of `\[\d*]|\[edit]|\[citation needed]` (Python `re`,
+/// `\d` = any Unicode decimal digit), scanning left to right.
+fn remove_citations(line: &str) -> Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut copied = 0usize;
+    let mut search = 0usize;
+    while let Some(off) = memchr::memchr(b'[', &line.as_bytes()[search..]) {
+        let at = search + off;
+        let rest = &line[at + 1..];
+        let len = citation_len(rest);
+        match len {
+            Some(n) => {
+                let o = out.get_or_insert_with(|| String::with_capacity(line.len()));
+                o.push_str(&line[copied..at]);
+                copied = at + 1 + n;
+                search = copied;
+            }
+            None => search = at + 1,
+        }
+    }
+    match out {
+        None => Cow::Borrowed(line),
+        Some(mut o) => {
+            o.push_str(&line[copied..]);
+            Cow::Owned(o)
+        }
+    }
+}
+
+/// Length in bytes of a citation marker's tail (after `[`), if one starts.
+fn citation_len(rest: &str) -> Option<usize> {
+    let digits: usize = rest
+        .chars()
+        .take_while(|&c| pystr::is_decimal(c))
+        .map(char::len_utf8)
+        .sum();
+    if rest[digits..].starts_with(']') {
+        return Some(digits + 1);
+    }
+    ["edit]", "citation needed]"]
+        .into_iter()
+        .find(|m| rest.starts_with(m))
+        .map(str::len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> (Verdict, Document) {
+        let s = C4QualityConfig::default()
+            .build("c4_quality")
+            .expect("defaults");
+        let mut doc = Document::new("t", text);
+        let v = s.process(&mut doc);
+        (v, doc)
+    }
+
+    const GOOD: &str = "This is a complete sentence. It has two parts.";
+
+    #[test]
+    fn citations_are_removed_without_restripping() {
+        assert_eq!(remove_citations("Text. [1]"), "Text. ");
+        assert_eq!(
+            remove_citations("see this [edit] line now."),
+            "see this  line now."
+        );
+        assert_eq!(
+            remove_citations("a [] b [citation needed] c [٣] [x]"),
+            "a  b  c  [x]"
+        );
+        assert_eq!(remove_citations("[[12]]"), "[]");
+        assert!(matches!(remove_citations("nothing"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn lines_are_removed_with_reasons_and_kept_text_rewritten() {
+        let text = format!(
+            "Menu\n\n{GOOD}\n  {GOOD}  \nPlease enable JavaScript to view this page.\n\
+             Read our privacy policy for details here.\n{GOOD}\nSee [1] this [edit] line now.\n\
+             Ends with a citation. [2]\n"
+        );
+        let (v, doc) = run(&text);
+        assert_eq!(v, Verdict::Keep);
+        assert_eq!(
+            doc.text,
+            format!("{GOOD}\n{GOOD}\n{GOOD}\nSee  this  line now.")
+        );
+        let removed: Vec<(usize, &str)> = doc
+            .sift
+            .removed_lines
+            .iter()
+            .map(|r| (r.line, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            removed,
+            [
+                (0, "no_terminal_punct"),
+                (4, "javascript"),
+                (5, "policy"),
+                (8, "no_terminal_punct"),
+            ]
+        );
+        assert_eq!(doc.original_text(), text);
+    }
+
+    #[test]
+    fn document_rules_only_see_surviving_lines() {
+        // `{` in a line already removed (no terminal punctuation) is harmless.
+        let text = format!("var x = {{ a: 1 }}\n{GOOD}\n{GOOD}\n{GOOD}");
+        assert_eq!(run(&text).0, Verdict::Keep);
+        let text = format!("{GOOD}\nfunction f() {{ return 1; }} ok.\n{GOOD}\n{GOOD}");
+        assert_eq!(run(&text).0, Verdict::drop_static("curly_bracket"));
+        let text = format!("Lorem ipsum dolor sit amet.\n{GOOD}");
+        assert_eq!(run(&text).0, Verdict::drop_static("lorem_ipsum"));
+        // Too short to be tested: the line goes, lorem ipsum does not count.
+        let text = format!("Lorem ipsum.\n{GOOD}\n{GOOD}\n{GOOD}");
+        assert_eq!(run(&text).0, Verdict::Keep);
+    }
+
+    #[test]
+    fn endings_and_sentence_count() {
+        assert_eq!(run("").0, Verdict::drop_static("too_few_sentences"));
+        // `…`, `”` and `)` endings are removed; `...` too.
+        let text = "One two three…\nOne two three”\nOne two (three)\nOne two three...";
+        assert_eq!(run(text).0, Verdict::drop_static("too_few_sentences"));
+        // Quotes end a line: "'" and '"' are terminal.
+        let text = format!("He said \"yes.\"\n'Quoted sentence here.'\n{GOOD}\n{GOOD}");
+        let (v, doc) = run(&text);
+        assert_eq!(v, Verdict::Keep);
+        assert_eq!(doc.text, text);
+    }
+
+    #[test]
+    fn other_line_breaks_split_units_like_splitlines() {
+        let text = format!("{GOOD}\r\n{GOOD}\u{2028}junk\r\n{GOOD}\r\n");
+        let (v, doc) = run(&text);
+        assert_eq!(v, Verdict::Keep);
+        assert_eq!(doc.text, format!("{GOOD}\n{GOOD}\n{GOOD}"));
+    }
+
+    #[test]
+    fn long_tokens_remove_the_line() {
+        let long = "x".repeat(1001);
+        let text = format!("Short words then {long} end.\n{GOOD}\n{GOOD}\n{GOOD}");
+        let (v, doc) = run(&text);
+        assert_eq!(v, Verdict::Keep);
+        assert_eq!(doc.sift.removed_lines[0].reason, "too_long_word");
+    }
+}

@@ -1,0 +1,672 @@
+//! Helpers shared by the datatrove-compatible filters: a reusable word buffer,
+//! the duplicate counter, and datatrove's punctuation character sets
+//! (`datatrove.utils.text`, generated from datatrove 0.10.1, sorted for
+//! binary search).
+
+use std::cell::RefCell;
+
+thread_local! {
+    static WORDS: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Run `f` on the word tokens of `text` (`sift_text::split_words`), reusing a
+/// per-thread buffer so that no allocation happens per document.
+pub(crate) fn with_words<R>(text: &str, f: impl FnOnce(&[&str]) -> R) -> R {
+    let buf = WORDS.with(|cell| {
+        cell.try_borrow_mut()
+            .map(|mut b| std::mem::take(&mut *b))
+            .unwrap_or_default()
+    });
+    let mut words = relabel(buf);
+    sift_text::split_words(text, &mut words);
+    let r = f(&words);
+    let buf = relabel(words);
+    WORDS.with(|cell| {
+        if let Ok(mut b) = cell.try_borrow_mut() {
+            *b = buf;
+        }
+    });
+    r
+}
+
+/// Empty `v` and give it back with another lifetime, keeping its capacity
+/// (`collect` of a mapped `IntoIter` reuses the allocation in place).
+fn relabel<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
+    v.clear();
+    v.into_iter().map(|_| "").collect()
+}
+
+/// datatrove's `find_duplicates`: walk `items` keeping a set of those seen;
+/// each repeat adds 1 to the element count and its code-point length to the
+/// character count. Returns `(dup_elements, dup_chars)`.
+pub(crate) fn dup_count<'a>(items: impl Iterator<Item = &'a str>) -> (usize, usize) {
+    let mut seen: std::collections::HashSet<&str, ahash::RandomState> =
+        std::collections::HashSet::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4));
+    let (mut elems, mut chars) = (0usize, 0usize);
+    for it in items {
+        if !seen.insert(it) {
+            elems += 1;
+            chars += it.chars().count();
+        }
+    }
+    (elems, chars)
+}
+
+/// Whether `c` is in datatrove's `PUNCTUATION_SET`.
+#[inline]
+pub(crate) fn is_punctuation(c: char) -> bool {
+    if c.is_ascii() {
+        return ASCII_PUNCTUATION & (1u128 << (c as u32)) != 0;
+    }
+    PUNCTUATION_SET.binary_search(&c).is_ok()
+}
+
+/// Whether `c` is in datatrove's `TERMINAL_PUNCTUATION`.
+#[inline]
+pub(crate) fn is_terminal(c: char) -> bool {
+    match c {
+        '!' | '.' | '?' => true,
+        _ if c.is_ascii() => false,
+        _ => TERMINAL_PUNCTUATION.binary_search(&c).is_ok(),
+    }
+}
+
+/// The ASCII part of [`PUNCTUATION_SET`] as a bit set.
+const ASCII_PUNCTUATION: u128 = {
+    let mut bits = 0u128;
+    let mut i = 0;
+    while i < PUNCTUATION_SET.len() {
+        let c = PUNCTUATION_SET[i] as u32;
+        if c < 128 {
+            bits |= 1u128 << c;
+        }
+        i += 1;
+    }
+    bits
+};
+
+/// datatrove `TERMINAL_PUNCTUATION`, sorted.
+pub(crate) const TERMINAL_PUNCTUATION: [char; 159] = [
+    '\u{21}',
+    '\u{2e}',
+    '\u{3f}',
+    '\u{589}',
+    '\u{61d}',
+    '\u{61e}',
+    '\u{61f}',
+    '\u{6d4}',
+    '\u{700}',
+    '\u{701}',
+    '\u{702}',
+    '\u{7f9}',
+    '\u{837}',
+    '\u{839}',
+    '\u{83d}',
+    '\u{83e}',
+    '\u{964}',
+    '\u{965}',
+    '\u{104a}',
+    '\u{104b}',
+    '\u{1362}',
+    '\u{1367}',
+    '\u{1368}',
+    '\u{166e}',
+    '\u{1735}',
+    '\u{1736}',
+    '\u{17d4}',
+    '\u{17d5}',
+    '\u{17d6}',
+    '\u{17d9}',
+    '\u{17da}',
+    '\u{1803}',
+    '\u{1809}',
+    '\u{1944}',
+    '\u{1945}',
+    '\u{1aa8}',
+    '\u{1aa9}',
+    '\u{1aaa}',
+    '\u{1aab}',
+    '\u{1b5a}',
+    '\u{1b5b}',
+    '\u{1b5e}',
+    '\u{1b5f}',
+    '\u{1b7d}',
+    '\u{1b7e}',
+    '\u{1c3b}',
+    '\u{1c3c}',
+    '\u{1c7e}',
+    '\u{1c7f}',
+    '\u{203c}',
+    '\u{203d}',
+    '\u{2047}',
+    '\u{2048}',
+    '\u{2049}',
+    '\u{2e2e}',
+    '\u{2e3c}',
+    '\u{2e53}',
+    '\u{2e54}',
+    '\u{3002}',
+    '\u{a4ff}',
+    '\u{a60e}',
+    '\u{a60f}',
+    '\u{a6f3}',
+    '\u{a6f7}',
+    '\u{a876}',
+    '\u{a877}',
+    '\u{a8ce}',
+    '\u{a8cf}',
+    '\u{a92f}',
+    '\u{a9c8}',
+    '\u{a9c9}',
+    '\u{aa5d}',
+    '\u{aa5e}',
+    '\u{aa5f}',
+    '\u{aaf0}',
+    '\u{aaf1}',
+    '\u{abeb}',
+    '\u{fe52}',
+    '\u{fe56}',
+    '\u{fe57}',
+    '\u{ff01}',
+    '\u{ff0e}',
+    '\u{ff1f}',
+    '\u{ff61}',
+    '\u{10a56}',
+    '\u{10a57}',
+    '\u{10f55}',
+    '\u{10f56}',
+    '\u{10f57}',
+    '\u{10f58}',
+    '\u{10f59}',
+    '\u{10f86}',
+    '\u{10f87}',
+    '\u{10f88}',
+    '\u{10f89}',
+    '\u{11047}',
+    '\u{11048}',
+    '\u{110be}',
+    '\u{110bf}',
+    '\u{110c0}',
+    '\u{110c1}',
+    '\u{11141}',
+    '\u{11142}',
+    '\u{11143}',
+    '\u{111c5}',
+    '\u{111c6}',
+    '\u{111cd}',
+    '\u{111de}',
+    '\u{111df}',
+    '\u{11238}',
+    '\u{11239}',
+    '\u{1123b}',
+    '\u{1123c}',
+    '\u{112a9}',
+    '\u{1144b}',
+    '\u{1144c}',
+    '\u{115c2}',
+    '\u{115c3}',
+    '\u{115c9}',
+    '\u{115ca}',
+    '\u{115cb}',
+    '\u{115cc}',
+    '\u{115cd}',
+    '\u{115ce}',
+    '\u{115cf}',
+    '\u{115d0}',
+    '\u{115d1}',
+    '\u{115d2}',
+    '\u{115d3}',
+    '\u{115d4}',
+    '\u{115d5}',
+    '\u{115d6}',
+    '\u{115d7}',
+    '\u{11641}',
+    '\u{11642}',
+    '\u{1173c}',
+    '\u{1173d}',
+    '\u{1173e}',
+    '\u{11944}',
+    '\u{11946}',
+    '\u{11a42}',
+    '\u{11a43}',
+    '\u{11a9b}',
+    '\u{11a9c}',
+    '\u{11c41}',
+    '\u{11c42}',
+    '\u{11ef7}',
+    '\u{11ef8}',
+    '\u{11f43}',
+    '\u{11f44}',
+    '\u{16a6e}',
+    '\u{16a6f}',
+    '\u{16af5}',
+    '\u{16b37}',
+    '\u{16b38}',
+    '\u{16b44}',
+    '\u{16e98}',
+    '\u{1bc9f}',
+    '\u{1da88}',
+];
+
+/// datatrove `PUNCTUATION_SET` (`PUNCTUATION` plus `TERMINAL_PUNCTUATION`), sorted.
+pub(crate) const PUNCTUATION_SET: [char; 281] = [
+    '\u{0}',
+    '\u{1}',
+    '\u{2}',
+    '\u{3}',
+    '\u{4}',
+    '\u{5}',
+    '\u{6}',
+    '\u{7}',
+    '\u{8}',
+    '\u{b}',
+    '\u{c}',
+    '\u{d}',
+    '\u{e}',
+    '\u{f}',
+    '\u{10}',
+    '\u{11}',
+    '\u{12}',
+    '\u{13}',
+    '\u{14}',
+    '\u{15}',
+    '\u{16}',
+    '\u{17}',
+    '\u{18}',
+    '\u{19}',
+    '\u{1a}',
+    '\u{1b}',
+    '\u{1c}',
+    '\u{1d}',
+    '\u{1e}',
+    '\u{1f}',
+    '\u{21}',
+    '\u{22}',
+    '\u{23}',
+    '\u{24}',
+    '\u{25}',
+    '\u{26}',
+    '\u{27}',
+    '\u{28}',
+    '\u{29}',
+    '\u{2a}',
+    '\u{2b}',
+    '\u{2c}',
+    '\u{2d}',
+    '\u{2e}',
+    '\u{2f}',
+    '\u{3a}',
+    '\u{3b}',
+    '\u{3c}',
+    '\u{3d}',
+    '\u{3e}',
+    '\u{3f}',
+    '\u{40}',
+    '\u{5b}',
+    '\u{5c}',
+    '\u{5d}',
+    '\u{5e}',
+    '\u{5f}',
+    '\u{60}',
+    '\u{7b}',
+    '\u{7c}',
+    '\u{7d}',
+    '\u{7e}',
+    '\u{7f}',
+    '\u{80}',
+    '\u{81}',
+    '\u{82}',
+    '\u{83}',
+    '\u{84}',
+    '\u{85}',
+    '\u{86}',
+    '\u{87}',
+    '\u{88}',
+    '\u{89}',
+    '\u{8a}',
+    '\u{8b}',
+    '\u{8c}',
+    '\u{8d}',
+    '\u{8e}',
+    '\u{8f}',
+    '\u{90}',
+    '\u{91}',
+    '\u{92}',
+    '\u{93}',
+    '\u{94}',
+    '\u{95}',
+    '\u{96}',
+    '\u{97}',
+    '\u{98}',
+    '\u{99}',
+    '\u{9a}',
+    '\u{9b}',
+    '\u{9c}',
+    '\u{9d}',
+    '\u{9e}',
+    '\u{9f}',
+    '\u{ab}',
+    '\u{b4}',
+    '\u{bb}',
+    '\u{589}',
+    '\u{61d}',
+    '\u{61e}',
+    '\u{61f}',
+    '\u{6d4}',
+    '\u{700}',
+    '\u{701}',
+    '\u{702}',
+    '\u{7f9}',
+    '\u{837}',
+    '\u{839}',
+    '\u{83d}',
+    '\u{83e}',
+    '\u{964}',
+    '\u{965}',
+    '\u{104a}',
+    '\u{104b}',
+    '\u{1362}',
+    '\u{1367}',
+    '\u{1368}',
+    '\u{166e}',
+    '\u{1735}',
+    '\u{1736}',
+    '\u{17d4}',
+    '\u{17d5}',
+    '\u{17d6}',
+    '\u{17d9}',
+    '\u{17da}',
+    '\u{1803}',
+    '\u{1809}',
+    '\u{1944}',
+    '\u{1945}',
+    '\u{1aa8}',
+    '\u{1aa9}',
+    '\u{1aaa}',
+    '\u{1aab}',
+    '\u{1b5a}',
+    '\u{1b5b}',
+    '\u{1b5e}',
+    '\u{1b5f}',
+    '\u{1b7d}',
+    '\u{1b7e}',
+    '\u{1c3b}',
+    '\u{1c3c}',
+    '\u{1c7e}',
+    '\u{1c7f}',
+    '\u{2013}',
+    '\u{2014}',
+    '\u{2019}',
+    '\u{201c}',
+    '\u{201d}',
+    '\u{201e}',
+    '\u{2026}',
+    '\u{203c}',
+    '\u{203d}',
+    '\u{2047}',
+    '\u{2048}',
+    '\u{2049}',
+    '\u{2236}',
+    '\u{2501}',
+    '\u{25ba}',
+    '\u{2e2e}',
+    '\u{2e3c}',
+    '\u{2e53}',
+    '\u{2e54}',
+    '\u{3001}',
+    '\u{3002}',
+    '\u{3008}',
+    '\u{3009}',
+    '\u{300a}',
+    '\u{300b}',
+    '\u{300c}',
+    '\u{300d}',
+    '\u{3010}',
+    '\u{3011}',
+    '\u{a4ff}',
+    '\u{a60e}',
+    '\u{a60f}',
+    '\u{a6f3}',
+    '\u{a6f7}',
+    '\u{a876}',
+    '\u{a877}',
+    '\u{a8ce}',
+    '\u{a8cf}',
+    '\u{a92f}',
+    '\u{a9c8}',
+    '\u{a9c9}',
+    '\u{aa5d}',
+    '\u{aa5e}',
+    '\u{aa5f}',
+    '\u{aaf0}',
+    '\u{aaf1}',
+    '\u{abeb}',
+    '\u{fe52}',
+    '\u{fe56}',
+    '\u{fe57}',
+    '\u{ff01}',
+    '\u{ff05}',
+    '\u{ff08}',
+    '\u{ff09}',
+    '\u{ff0c}',
+    '\u{ff0e}',
+    '\u{ff11}',
+    '\u{ff1a}',
+    '\u{ff1b}',
+    '\u{ff1f}',
+    '\u{ff5e}',
+    '\u{ff61}',
+    '\u{10a56}',
+    '\u{10a57}',
+    '\u{10f55}',
+    '\u{10f56}',
+    '\u{10f57}',
+    '\u{10f58}',
+    '\u{10f59}',
+    '\u{10f86}',
+    '\u{10f87}',
+    '\u{10f88}',
+    '\u{10f89}',
+    '\u{11047}',
+    '\u{11048}',
+    '\u{110be}',
+    '\u{110bf}',
+    '\u{110c0}',
+    '\u{110c1}',
+    '\u{11141}',
+    '\u{11142}',
+    '\u{11143}',
+    '\u{111c5}',
+    '\u{111c6}',
+    '\u{111cd}',
+    '\u{111de}',
+    '\u{111df}',
+    '\u{11238}',
+    '\u{11239}',
+    '\u{1123b}',
+    '\u{1123c}',
+    '\u{112a9}',
+    '\u{1144b}',
+    '\u{1144c}',
+    '\u{115c2}',
+    '\u{115c3}',
+    '\u{115c9}',
+    '\u{115ca}',
+    '\u{115cb}',
+    '\u{115cc}',
+    '\u{115cd}',
+    '\u{115ce}',
+    '\u{115cf}',
+    '\u{115d0}',
+    '\u{115d1}',
+    '\u{115d2}',
+    '\u{115d3}',
+    '\u{115d4}',
+    '\u{115d5}',
+    '\u{115d6}',
+    '\u{115d7}',
+    '\u{11641}',
+    '\u{11642}',
+    '\u{1173c}',
+    '\u{1173d}',
+    '\u{1173e}',
+    '\u{11944}',
+    '\u{11946}',
+    '\u{11a42}',
+    '\u{11a43}',
+    '\u{11a9b}',
+    '\u{11a9c}',
+    '\u{11c41}',
+    '\u{11c42}',
+    '\u{11ef7}',
+    '\u{11ef8}',
+    '\u{11f43}',
+    '\u{11f44}',
+    '\u{16a6e}',
+    '\u{16a6f}',
+    '\u{16af5}',
+    '\u{16b37}',
+    '\u{16b38}',
+    '\u{16b44}',
+    '\u{16e98}',
+    '\u{1bc9f}',
+    '\u{1da88}',
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+    use sift_core::{Document, Stage, Verdict};
+
+    /// Real pages with datatrove 0.10.1's decisions (tests/data/README.md).
+    const GOLDEN: &str = include_str!("../tests/data/datatrove_golden.jsonl");
+
+    fn stages() -> Vec<(&'static str, Box<dyn Stage>)> {
+        vec![
+            (
+                "gopher_quality",
+                Box::new(
+                    crate::GopherQualityConfig::default()
+                        .build("g")
+                        .expect("build"),
+                ),
+            ),
+            (
+                "gopher_repetition",
+                Box::new(
+                    crate::GopherRepetitionConfig::default()
+                        .build("r")
+                        .expect("build"),
+                ),
+            ),
+            (
+                "c4",
+                Box::new(crate::C4QualityConfig::default().build("c").expect("build")),
+            ),
+            (
+                "fineweb",
+                Box::new(
+                    crate::FinewebQualityConfig::default()
+                        .build("f")
+                        .expect("build"),
+                ),
+            ),
+            (
+                "url",
+                Box::new(
+                    crate::UrlBlocklistConfig::default()
+                        .build("u")
+                        .expect("build"),
+                ),
+            ),
+            (
+                "c4_badwords",
+                Box::new(
+                    crate::C4BadwordsConfig::default()
+                        .build("b")
+                        .expect("build"),
+                ),
+            ),
+            (
+                "language",
+                Box::new(crate::LanguageConfig::default().build("l").expect("build")),
+            ),
+        ]
+    }
+
+    #[test]
+    fn real_pages_get_datatrove_decisions() {
+        let stages = stages();
+        let mut failures = Vec::new();
+        let mut checked = 0;
+        for line in GOLDEN.lines() {
+            let rec: Value = serde_json::from_str(line).expect("fixture is JSON");
+            let id = rec["id"].as_str().unwrap_or_default();
+            let text = rec["text"].as_str().unwrap_or_default();
+            for (name, stage) in &stages {
+                let want = &rec["datatrove"][*name];
+                if want["keep"].is_null() {
+                    continue; // datatrove could not decide (no url)
+                }
+                let mut doc = Document::new(id, text);
+                if let Some(url) = rec["url"].as_str() {
+                    doc.fields.insert("url".into(), url.into());
+                }
+                let got = stage.process(&mut doc);
+                checked += 1;
+                let same = match (&got, want["keep"].as_bool()) {
+                    (Verdict::Keep, Some(true)) => {
+                        *name != "c4" || want["text_after"].as_str() == Some(doc.text.as_str())
+                    }
+                    (Verdict::Drop(r), Some(false)) => {
+                        *name == "language" || want["reason"].as_str() == Some(r.as_ref())
+                    }
+                    _ => false,
+                };
+                if *name == "language" {
+                    let label_ok = want["language"].as_str() == doc.sift.lang.as_deref();
+                    let score_ok = match (want["language_score"].as_f64(), doc.sift.lang_score) {
+                        (Some(a), Some(b)) => (a - b).abs() < 1e-3,
+                        _ => false,
+                    };
+                    if !(label_ok && score_ok) {
+                        failures.push(format!(
+                            "{id} language: want {} {}, got {:?} {:?}",
+                            want["language"],
+                            want["language_score"],
+                            doc.sift.lang,
+                            doc.sift.lang_score
+                        ));
+                    }
+                }
+                if !same {
+                    failures.push(format!(
+                        "{id} {name}: want {} {}, got {got:?}",
+                        want["keep"], want["reason"]
+                    ));
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
+    #[test]
+    fn sets_match_the_spec() {
+        assert_eq!(PUNCTUATION_SET.len(), 281);
+        assert!(PUNCTUATION_SET.windows(2).all(|w| w[0] < w[1]));
+        assert!(TERMINAL_PUNCTUATION.windows(2).all(|w| w[0] < w[1]));
+        // Not `\t`, `\n`, nor U+2018; but `\r`, U+FF11 (fullwidth one) and C1 controls.
+        assert!(!is_punctuation('\t') && !is_punctuation('\n') && !is_punctuation('\u{2018}'));
+        assert!(is_punctuation('\r') && is_punctuation('\u{ff11}') && is_punctuation('\u{85}'));
+        assert!(is_punctuation('…') && is_punctuation('#') && !is_punctuation('a'));
+        assert!(is_terminal('。') && is_terminal('\u{1da88}') && !is_terminal('"'));
+        assert!(TERMINAL_PUNCTUATION.iter().all(|&c| is_punctuation(c)));
+    }
+}

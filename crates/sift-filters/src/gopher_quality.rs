@@ -1,0 +1,299 @@
+//! `gopher_quality`: Gopher's document quality rules (Rae et al. 2021), with
+//! the defaults, check order and reasons of datatrove 0.10.1's
+//! `GopherQualityFilter`.
+//!
+//! Checks run in order and the first failing one gives the reason:
+//! `gopher_short_doc`, `gopher_long_doc`, `gopher_below_avg_threshold`,
+//! `gopher_above_avg_threshold`, `gopher_too_many_hashes`,
+//! `gopher_too_many_ellipsis`, `gopher_too_many_bullets`,
+//! `gopher_too_many_end_ellipsis`, `gopher_below_alpha_threshold`,
+//! `gopher_enough_stop_words` (datatrove's name; it means *not enough*).
+//! A threshold of `0` disables its check, as in datatrove.
+
+use serde::{Deserialize, Serialize};
+use sift_core::{Document, Stage, Verdict};
+use sift_text::pystr;
+
+use crate::common::{is_punctuation, with_words};
+use crate::Error;
+
+/// Configuration of [`GopherQuality`] (datatrove defaults).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct GopherQualityConfig {
+    /// Minimum number of non-punctuation words (0: off).
+    pub min_doc_words: usize,
+    /// Maximum number of non-punctuation words (0: off).
+    pub max_doc_words: usize,
+    /// Minimum mean length of non-punctuation words, in code points (0: off).
+    pub min_avg_word_length: f64,
+    /// Maximum mean length of non-punctuation words (0: off).
+    pub max_avg_word_length: f64,
+    /// Maximum `#` per word and `...`/`…` per word (0: off).
+    pub max_symbol_word_ratio: f64,
+    /// Maximum fraction of lines starting with `•` or `-` (0: off).
+    pub max_bullet_lines_ratio: f64,
+    /// Maximum fraction of lines ending with `...` or `…` (0: off).
+    pub max_ellipsis_lines_ratio: f64,
+    /// Minimum fraction of words with an alphabetic character (datatrove's
+    /// misleading name; 0: off).
+    pub max_non_alpha_words_ratio: f64,
+    /// Minimum number of distinct stop words present (0: off).
+    pub min_stop_words: usize,
+    /// Stop words, matched case-sensitively against whole tokens.
+    pub stop_words: Vec<String>,
+}
+
+impl Default for GopherQualityConfig {
+    fn default() -> Self {
+        Self {
+            min_doc_words: 50,
+            max_doc_words: 100_000,
+            min_avg_word_length: 3.0,
+            max_avg_word_length: 10.0,
+            max_symbol_word_ratio: 0.1,
+            max_bullet_lines_ratio: 0.9,
+            max_ellipsis_lines_ratio: 0.3,
+            max_non_alpha_words_ratio: 0.8,
+            min_stop_words: 2,
+            stop_words: ["the", "be", "to", "of", "and", "that", "have", "with"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+/// Built `gopher_quality` stage.
+#[derive(Debug)]
+pub struct GopherQuality {
+    name: String,
+    cfg: GopherQualityConfig,
+    /// Distinct stop words (at most 64 are tracked with a bit set).
+    stop_words: Vec<String>,
+}
+
+impl GopherQualityConfig {
+    /// Validate and build.
+    pub fn build(&self, name: &str) -> Result<GopherQuality, Error> {
+        let ratios = [
+            ("min_avg_word_length", self.min_avg_word_length),
+            ("max_avg_word_length", self.max_avg_word_length),
+            ("max_symbol_word_ratio", self.max_symbol_word_ratio),
+            ("max_bullet_lines_ratio", self.max_bullet_lines_ratio),
+            ("max_ellipsis_lines_ratio", self.max_ellipsis_lines_ratio),
+            ("max_non_alpha_words_ratio", self.max_non_alpha_words_ratio),
+        ];
+        for (key, v) in ratios {
+            if !v.is_finite() || v < 0.0 {
+                return Err(Error::Config {
+                    stage: "gopher_quality",
+                    key: key.into(),
+                    message: format!("{v} is not a non-negative number"),
+                });
+            }
+        }
+        if self.min_doc_words == 0 {
+            // datatrove divides by the word count after this check; without it
+            // an empty document would divide by zero (Python raises).
+            return Err(Error::Config {
+                stage: "gopher_quality",
+                key: "min_doc_words".into(),
+                message: "must be at least 1: later checks divide by the word count".into(),
+            });
+        }
+        let mut stop_words = self.stop_words.clone();
+        stop_words.sort();
+        stop_words.dedup();
+        if stop_words.len() > 64 {
+            return Err(Error::Config {
+                stage: "gopher_quality",
+                key: "stop_words".into(),
+                message: format!("at most 64 distinct stop words, got {}", stop_words.len()),
+            });
+        }
+        Ok(GopherQuality {
+            name: name.to_string(),
+            cfg: self.clone(),
+            stop_words,
+        })
+    }
+}
+
+impl Stage for GopherQuality {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn process(&self, doc: &mut Document) -> Verdict {
+        with_words(&doc.text, |words| self.check(&doc.text, words))
+    }
+}
+
+impl GopherQuality {
+    /// The verdict for `text` whose word tokens are `words`.
+    fn check(&self, text: &str, words: &[&str]) -> Verdict {
+        let c = &self.cfg;
+        let n_words = words.len();
+        let mut n_content = 0usize;
+        let mut content_chars = 0usize;
+        let mut n_alpha_words = 0usize;
+        let mut stop_seen = 0u64;
+        for w in words {
+            let mut is_content = false;
+            let mut has_alpha = false;
+            let mut len = 0usize;
+            for ch in w.chars() {
+                len += 1;
+                is_content |= !is_punctuation(ch);
+                has_alpha |= pystr::is_alpha(ch);
+            }
+            if is_content {
+                n_content += 1;
+                content_chars += len;
+            }
+            n_alpha_words += usize::from(has_alpha);
+            if let Ok(i) = self.stop_words.binary_search_by(|s| s.as_str().cmp(w)) {
+                stop_seen |= 1 << i;
+            }
+        }
+
+        if c.min_doc_words > 0 && n_content < c.min_doc_words {
+            return Verdict::drop_static("gopher_short_doc");
+        }
+        if c.max_doc_words > 0 && n_content > c.max_doc_words {
+            return Verdict::drop_static("gopher_long_doc");
+        }
+        // n_content >= 1 here because min_doc_words >= 1.
+        let avg = content_chars as f64 / n_content as f64;
+        if c.min_avg_word_length > 0.0 && avg < c.min_avg_word_length {
+            return Verdict::drop_static("gopher_below_avg_threshold");
+        }
+        if c.max_avg_word_length > 0.0 && avg > c.max_avg_word_length {
+            return Verdict::drop_static("gopher_above_avg_threshold");
+        }
+        let nw = n_words as f64;
+        if c.max_symbol_word_ratio > 0.0 {
+            let hashes = text.bytes().filter(|&b| b == b'#').count();
+            if hashes as f64 / nw > c.max_symbol_word_ratio {
+                return Verdict::drop_static("gopher_too_many_hashes");
+            }
+            let ellipses = text.matches("...").count() + text.matches('…').count();
+            if ellipses as f64 / nw > c.max_symbol_word_ratio {
+                return Verdict::drop_static("gopher_too_many_ellipsis");
+            }
+        }
+        if c.max_bullet_lines_ratio > 0.0 || c.max_ellipsis_lines_ratio > 0.0 {
+            let (mut n_lines, mut bullets, mut end_ellipsis) = (0usize, 0usize, 0usize);
+            for line in pystr::splitlines(text) {
+                n_lines += 1;
+                let l = pystr::lstrip(line);
+                bullets += usize::from(l.starts_with('•') || l.starts_with('-'));
+                let r = pystr::rstrip(line);
+                end_ellipsis += usize::from(r.ends_with("...") || r.ends_with('…'));
+            }
+            // n_lines >= 1: the text has at least one word.
+            let nl = n_lines.max(1) as f64;
+            if c.max_bullet_lines_ratio > 0.0 && bullets as f64 / nl > c.max_bullet_lines_ratio {
+                return Verdict::drop_static("gopher_too_many_bullets");
+            }
+            if c.max_ellipsis_lines_ratio > 0.0
+                && end_ellipsis as f64 / nl > c.max_ellipsis_lines_ratio
+            {
+                return Verdict::drop_static("gopher_too_many_end_ellipsis");
+            }
+        }
+        if c.max_non_alpha_words_ratio > 0.0
+            && (n_alpha_words as f64 / nw) < c.max_non_alpha_words_ratio
+        {
+            return Verdict::drop_static("gopher_below_alpha_threshold");
+        }
+        if c.min_stop_words > 0 && (stop_seen.count_ones() as usize) < c.min_stop_words {
+            return Verdict::drop_static("gopher_enough_stop_words");
+        }
+        Verdict::Keep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(text: &str) -> Verdict {
+        let s = GopherQualityConfig::default()
+            .build("gopher_quality")
+            .expect("defaults");
+        s.process(&mut Document::new("t", text))
+    }
+
+    /// 60 ordinary words with enough stop words.
+    fn prose() -> String {
+        "The cat sat on the mat and looked at the garden with great interest. ".repeat(5)
+    }
+
+    #[test]
+    fn empty_and_punctuation_only_are_short() {
+        assert_eq!(verdict(""), Verdict::drop_static("gopher_short_doc"));
+        let punct = "... !!! ( ) , . ; : ".repeat(40);
+        assert_eq!(verdict(&punct), Verdict::drop_static("gopher_short_doc"));
+    }
+
+    #[test]
+    fn ordinary_prose_is_kept() {
+        assert_eq!(verdict(&prose()), Verdict::Keep);
+    }
+
+    #[test]
+    fn capitalised_stop_words_do_not_count() {
+        // `The`, `And`, `With` differ in case from the stop words.
+        let text = "The Cat Sat And Looked With Great Interest At Gardens Today. ".repeat(6);
+        assert_eq!(
+            verdict(&text),
+            Verdict::drop_static("gopher_enough_stop_words")
+        );
+    }
+
+    #[test]
+    fn hashes_anywhere_count_against_all_tokens() {
+        let text = format!("{} {}", prose(), "#tag#tag#tag ".repeat(4));
+        assert_eq!(
+            verdict(&text),
+            Verdict::drop_static("gopher_too_many_hashes")
+        );
+    }
+
+    #[test]
+    fn bullet_lines_count_blank_lines_in_denominator() {
+        let body = "- the cat sat on the mat with the dog and the bird today\n".repeat(10);
+        assert_eq!(
+            verdict(&body),
+            Verdict::drop_static("gopher_too_many_bullets")
+        );
+        // 10 bullets of 12 lines (two blank) = 0.83: not above 0.9.
+        assert_eq!(verdict(&format!("\n\n{body}")), Verdict::Keep);
+    }
+
+    #[test]
+    fn end_ellipsis_lines() {
+        let text = "the cat sat on the mat and the dog was with the bird…\n".repeat(6);
+        assert_eq!(
+            verdict(&text),
+            Verdict::drop_static("gopher_too_many_end_ellipsis")
+        );
+    }
+
+    #[test]
+    fn zero_disables_a_check_and_zero_min_words_is_rejected() {
+        let cfg = GopherQualityConfig {
+            min_stop_words: 0,
+            ..GopherQualityConfig::default()
+        };
+        let s = cfg.build("g").expect("valid");
+        let text = "The Cat Sat And Looked With Great Interest At Gardens Today. ".repeat(6);
+        assert_eq!(s.process(&mut Document::new("t", text)), Verdict::Keep);
+        let bad = GopherQualityConfig {
+            min_doc_words: 0,
+            ..GopherQualityConfig::default()
+        };
+        assert!(bad.build("g").is_err());
+    }
+}
