@@ -194,6 +194,69 @@ impl Collected {
     }
 }
 
+impl Collected {
+    /// An empty partial result reading the same fields as `self`.
+    fn empty_like(&self, opts: &ReportOptions) -> Self {
+        let mut part = Collected::new(&self.dir, opts);
+        part.text_key = self.text_key.clone();
+        part.id_key = self.id_key.clone();
+        part
+    }
+
+    /// Add a partial result read from other files. Samples are merged so
+    /// that every item seen by either side is equally likely to remain.
+    fn merge(&mut self, other: Collected, rng: &mut Rng) {
+        self.kept += other.kept;
+        self.removed += other.removed;
+        self.rejected += other.rejected;
+        self.unreadable += other.unreadable;
+        for (k, n) in other.doc_reasons {
+            bump_reason(&mut self.doc_reasons, k, n);
+        }
+        for (k, n) in other.line_reasons {
+            bump_reason(&mut self.line_reasons, k, n);
+        }
+        for (k, n) in other.rejected_kinds {
+            bump(&mut self.rejected_kinds, k, n);
+        }
+        self.chars_before.merge(&other.chars_before);
+        self.chars_after.merge(&other.chars_after);
+        self.words_before.merge(&other.words_before);
+        self.words_after.merge(&other.words_after);
+        for (lang, n) in other.langs {
+            let key = if self.langs.len() >= MAX_KEYS && !self.langs.contains_key(&lang) {
+                OTHER.to_string()
+            } else {
+                lang
+            };
+            let e = self.langs.entry(key).or_default();
+            e.kept += n.kept;
+            e.removed += n.removed;
+        }
+        self.no_lang.kept += other.no_lang.kept;
+        self.no_lang.removed += other.no_lang.removed;
+        self.clusters.merge(other.clusters);
+        merge_examples(&mut self.doc_examples, other.doc_examples, rng);
+        merge_examples(&mut self.line_examples, other.line_examples, rng);
+        self.rejected_examples.merge(other.rejected_examples, rng);
+        self.warnings.extend(other.warnings);
+    }
+}
+
+fn merge_examples(
+    mine: &mut BTreeMap<ReasonKey, Reservoir<Example>>,
+    theirs: BTreeMap<ReasonKey, Reservoir<Example>>,
+    rng: &mut Rng,
+) {
+    for (key, res) in theirs {
+        if let Some(m) = mine.get_mut(&key) {
+            m.merge(res, rng);
+        } else if mine.len() < MAX_KEYS {
+            mine.insert(key, res);
+        }
+    }
+}
+
 /// Read `dir` (a run's output directory) in one streaming pass.
 pub fn collect(dir: &Path, opts: &ReportOptions) -> Result<Collected, Error> {
     let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
@@ -235,16 +298,18 @@ pub fn collect(dir: &Path, opts: &ReportOptions) -> Result<Collected, Error> {
         .clone()
         .or_else(|| recorded(|r| &r.id_key))
         .unwrap_or_else(|| "id".into());
-    let mut rng = Rng::new(opts.seed);
+    let mut files = Vec::new();
     let mut any_dir = false;
     for category in ["kept", "removed", "rejected"] {
-        let files = list_files(&dir.join(category))?;
-        any_dir |= files.is_some();
-        let files = files.unwrap_or_default();
-        c.files.insert(category, files.len());
-        for path in files {
-            read_file(&mut c, &mut rng, opts, category, &path)?;
-        }
+        let found = list_files(&dir.join(category))?;
+        any_dir |= found.is_some();
+        let found = found.unwrap_or_default();
+        c.files.insert(category, found.len());
+        files.extend(found.into_iter().map(|p| (category, p)));
+    }
+    let mut rng = Rng::new(opts.seed);
+    for lane in read_lanes(&c, &files, opts)? {
+        c.merge(lane, &mut rng);
     }
     if !any_dir && c.stats.is_none() {
         return Err(Error::NotOutputDir(dir.to_path_buf()));
@@ -280,6 +345,64 @@ pub fn collect(dir: &Path, opts: &ReportOptions) -> Result<Collected, Error> {
         }
     }
     Ok(c)
+}
+
+/// Files are dealt round-robin to this many lanes, each read in order with
+/// its own generator and merged in lane order: the report does not depend on
+/// the number of threads or their timing.
+const LANES: usize = 8;
+
+/// Read `files` in up to [`LANES`] parallel lanes (at most `opts.threads`
+/// threads, 0 = one per core), each into its own partial [`Collected`].
+fn read_lanes(
+    template: &Collected,
+    files: &[(&'static str, PathBuf)],
+    opts: &ReportOptions,
+) -> Result<Vec<Collected>, Error> {
+    let lanes = LANES.min(files.len()).max(1);
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(lanes);
+    let read_lane = |lane: usize| -> Result<Collected, Error> {
+        let mut part = template.empty_like(opts);
+        let mut rng = Rng::new(opts.seed ^ (lane as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        for (category, path) in files.iter().skip(lane).step_by(lanes) {
+            read_file(&mut part, &mut rng, opts, category, path)?;
+        }
+        Ok(part)
+    };
+    if threads <= 1 {
+        return (0..lanes).map(read_lane).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, Result<Collected, Error>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let lane = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if lane >= lanes {
+                            break;
+                        }
+                        done.push((lane, read_lane(lane)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(done) => done,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    results.sort_by_key(|(lane, _)| *lane);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Output files of one category, sorted; `None` when the folder is absent.
@@ -396,11 +519,11 @@ fn reason_key(stage: Option<&str>, reason: &str) -> ReasonKey {
     (stage.unwrap_or("?").to_string(), reason.to_string())
 }
 
-fn bump_reason(map: &mut BTreeMap<ReasonKey, u64>, key: ReasonKey) {
+fn bump_reason(map: &mut BTreeMap<ReasonKey, u64>, key: ReasonKey, n: u64) {
     if map.len() >= MAX_KEYS && !map.contains_key(&key) {
-        *map.entry(("?".into(), OTHER.into())).or_default() += 1;
+        *map.entry(("?".into(), OTHER.into())).or_default() += n;
     } else {
-        *map.entry(key).or_default() += 1;
+        *map.entry(key).or_default() += n;
     }
 }
 
@@ -411,7 +534,48 @@ fn truncate(s: &str, max_chars: usize) -> String {
     }
 }
 
+/// Number of whitespace-separated words: `s.split_whitespace().count()`
+/// ([`words_naive`]), a byte at a time without decoding characters. Besides
+/// ASCII, Unicode `White_Space` is U+0085, U+00A0, U+1680, U+2000–U+200A,
+/// U+2028, U+2029, U+202F, U+205F and U+3000, recognised by their UTF-8 bytes.
 fn words(s: &str) -> u64 {
+    let b = s.as_bytes();
+    let mut n = 0;
+    let mut in_word = false;
+    let mut i = 0;
+    while i < b.len() {
+        let (space, len) = space_at(b, i);
+        if space {
+            in_word = false;
+        } else if !in_word {
+            in_word = true;
+            n += 1;
+        }
+        i += len;
+    }
+    n
+}
+
+/// Whether a whitespace character starts at byte `i`, and how many bytes to
+/// step (a non-space multi-byte character is stepped one byte at a time: its
+/// continuation bytes are never spaces).
+#[inline]
+fn space_at(b: &[u8], i: usize) -> (bool, usize) {
+    let next = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    match b[i] {
+        b'\t'..=b'\r' | b' ' => (true, 1),
+        0xC2 if matches!(next(1), 0x85 | 0xA0) => (true, 2),
+        0xE1 if next(1) == 0x9A && next(2) == 0x80 => (true, 3),
+        0xE2 if next(1) == 0x80 && matches!(next(2), 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF) => (true, 3),
+        0xE2 if next(1) == 0x81 && next(2) == 0x9F => (true, 3),
+        0xE3 if next(1) == 0x80 && next(2) == 0x80 => (true, 3),
+        _ => (false, 1),
+    }
+}
+
+/// Reference for [`words`].
+#[cfg(test)]
+fn words_naive(s: &str) -> u64 {
     s.split_whitespace().count() as u64
 }
 
@@ -486,7 +650,7 @@ fn read_doc(
     let mut line_keys: BTreeSet<ReasonKey> = BTreeSet::new();
     for r in &sift.removed_lines {
         let key = reason_key(Some(&r.stage), &r.reason);
-        bump_reason(&mut c.line_reasons, key.clone());
+        bump_reason(&mut c.line_reasons, key.clone(), 1);
         line_keys.insert(key);
     }
     for key in line_keys {
@@ -509,7 +673,7 @@ fn read_doc(
     if !kept {
         let reason = sift.reason.as_deref().unwrap_or("(no reason)");
         let key = reason_key(sift.stage.as_deref(), reason);
-        bump_reason(&mut c.doc_reasons, key.clone());
+        bump_reason(&mut c.doc_reasons, key.clone(), 1);
         if c.doc_examples.contains_key(&key) || c.doc_examples.len() < MAX_KEYS {
             let res = c
                 .doc_examples
@@ -807,6 +971,30 @@ mod tests {
         assert_eq!(doc.id.as_deref(), Some("42"));
         assert_eq!(doc.sift.lang.as_deref(), Some("en"));
         assert_eq!(doc.sift.reason.as_deref(), Some("too_short"));
+    }
+
+    #[test]
+    fn fast_word_count_matches_split_whitespace() {
+        // Every Unicode space, the characters sharing their lead bytes, and
+        // ASCII control characters that are not spaces in Rust.
+        let mut alphabet: Vec<char> = "ab \t\n\r\x0b\x0c\x1c\x1f\u{85}\u{a0}\u{a1}\u{1680}\u{1681}\u{167f}\u{2028}\u{2029}\u{202f}\u{205f}\u{2060}\u{205e}\u{3000}\u{3001}\u{2fff}é中😀"
+            .chars()
+            .collect();
+        alphabet.extend((0x2000..=0x200c).filter_map(char::from_u32));
+        let mut rng = Rng::new(42);
+        for len in 0..40 {
+            for _ in 0..300 {
+                let s: String = (0..len)
+                    .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
+                    .collect();
+                assert_eq!(words(&s), words_naive(&s), "{s:?}");
+            }
+        }
+        // Every character that is whitespace in Rust is one here.
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let s = format!("a{c}b");
+            assert_eq!(words(&s), words_naive(&s), "U+{:04X}", c as u32);
+        }
     }
 
     #[test]

@@ -7,6 +7,19 @@ const EDGES: [u64; 23] = [
 ];
 
 /// Counts of values in fixed 1-2-5 bins, plus exact sum and count.
+///
+/// ```
+/// use sift_report::hist::LogHistogram;
+///
+/// let mut h = LogHistogram::default();
+/// for chars in [120, 180, 4_000] {
+///     h.add(chars);
+/// }
+/// assert_eq!(h.count(), 3);
+/// assert_eq!(h.median_bin(), 100); // the median falls in the 100–200 bin
+/// let shown = LogHistogram::shown_range(&[&h]).expect("not empty");
+/// assert_eq!(LogHistogram::bin_label(shown.start), "100–200");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogHistogram {
     counts: [u64; EDGES.len()],
@@ -25,6 +38,15 @@ impl LogHistogram {
         self.counts[Self::bin(v)] += 1;
         self.sum += u128::from(v);
         self.n += 1;
+    }
+
+    /// Add another histogram's counts.
+    pub fn merge(&mut self, other: &LogHistogram) {
+        for (a, b) in self.counts.iter_mut().zip(other.counts) {
+            *a += b;
+        }
+        self.sum += other.sum;
+        self.n += other.n;
     }
 
     /// Values counted.

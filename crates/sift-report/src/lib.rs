@@ -46,6 +46,9 @@ pub struct ReportOptions {
     pub top_clusters: usize,
     /// Seed of the example sampling (same seed and output, same report).
     pub seed: u64,
+    /// Threads reading output files (0: one per core). The report is the
+    /// same for any number.
+    pub threads: usize,
 }
 
 impl Default for ReportOptions {
@@ -56,6 +59,7 @@ impl Default for ReportOptions {
             examples_per_reason: 3,
             top_clusters: 10,
             seed: 0x5EED,
+            threads: 0,
         }
     }
 }

@@ -33,6 +33,18 @@ impl Rng {
 ///
 /// The caller asks first whether the next item would be kept, and builds it
 /// only then, so expensive examples are made for a few items only.
+///
+/// ```
+/// use sift_report::sample::{Reservoir, Rng};
+///
+/// let mut rng = Rng::new(1);
+/// let mut sample = Reservoir::new(3);
+/// for i in 0..1000 {
+///     sample.offer_with(&mut rng, || format!("doc {i}"));
+/// }
+/// assert_eq!(sample.items().len(), 3);
+/// assert_eq!(sample.seen(), 1000);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Reservoir<T> {
     k: usize,
@@ -61,6 +73,33 @@ impl<T> Reservoir<T> {
                 self.items[j] = make();
             }
         }
+    }
+
+    /// Merge a sample of another part of the stream: the result is a uniform
+    /// sample of both parts (items are drawn from each side in proportion to
+    /// what it saw).
+    pub fn merge(&mut self, other: Reservoir<T>, rng: &mut Rng) {
+        let (mut a, mut b) = (self.seen, other.seen);
+        let mut xs = std::mem::take(&mut self.items);
+        let mut ys = other.items;
+        while self.items.len() < self.k && !(xs.is_empty() && ys.is_empty()) {
+            let from_a = if xs.is_empty() {
+                false
+            } else if ys.is_empty() {
+                true
+            } else {
+                rng.below(a + b) < a
+            };
+            let (pool, left) = if from_a {
+                (&mut xs, &mut a)
+            } else {
+                (&mut ys, &mut b)
+            };
+            let j = rng.below(pool.len() as u64) as usize;
+            self.items.push(pool.swap_remove(j));
+            *left = left.saturating_sub(1);
+        }
+        self.seen += other.seen;
     }
 
     /// Items offered so far.
@@ -181,6 +220,28 @@ impl TopClusters {
         self.pruned = true;
     }
 
+    /// Add the clusters counted over other documents.
+    pub fn merge(&mut self, other: TopClusters) {
+        self.total_members += other.total_members;
+        self.pruned |= other.pruned;
+        for (key, agg) in other.map {
+            let mine = self.map.entry(key).or_default();
+            if mine.duplicate_of.is_empty() {
+                mine.duplicate_of = agg.duplicate_of;
+            }
+            if mine.sample.is_empty() {
+                mine.sample = agg.sample;
+            }
+            mine.removed += agg.removed;
+            mine.kept += agg.kept;
+            mine.similarity_sum += agg.similarity_sum;
+            mine.similarity_n += agg.similarity_n;
+        }
+        if self.map.len() > self.capacity {
+            self.prune();
+        }
+    }
+
     /// Whether pruning happened, making counts lower bounds.
     pub fn is_approximate(&self) -> bool {
         self.pruned
@@ -243,6 +304,48 @@ mod tests {
             });
         }
         assert!(built < 30, "built {built} items for a sample of one");
+    }
+
+    #[test]
+    fn merged_reservoirs_are_uniform_over_both_parts() {
+        // Part A saw 0..2, part B saw 2..10: after merging, each of the ten
+        // items should remain with probability 2/10.
+        let mut rng = Rng::new(9);
+        let mut hits = [0u32; 10];
+        for _ in 0..4000 {
+            let mut a = Reservoir::new(2);
+            let mut b = Reservoir::new(2);
+            for i in 0..2 {
+                a.offer_with(&mut rng, || i);
+            }
+            for i in 2..10 {
+                b.offer_with(&mut rng, || i);
+            }
+            a.merge(b, &mut rng);
+            assert_eq!((a.items().len(), a.seen()), (2, 10));
+            for &i in a.items() {
+                hits[i] += 1;
+            }
+        }
+        for h in hits {
+            assert!((650..950).contains(&h), "{hits:?}");
+        }
+    }
+
+    #[test]
+    fn merged_clusters_add_up() {
+        let mut a = TopClusters::new(100);
+        let mut b = TopClusters::new(100);
+        a.add("x", "rep", false, Some(1.0), || "first".into());
+        b.add("x", "rep", true, Some(0.5), || "second".into());
+        b.add("y", "r2", false, None, String::new);
+        a.merge(b);
+        let top = a.top(2);
+        assert_eq!(top[0].0, "x");
+        assert_eq!((top[0].1.removed, top[0].1.kept), (1, 1));
+        assert_eq!(top[0].1.sample, "first");
+        assert_eq!(top[0].1.mean_similarity(), Some(0.75));
+        assert_eq!(a.total_members(), 3);
     }
 
     #[test]

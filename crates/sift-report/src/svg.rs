@@ -67,6 +67,19 @@ fn fit(s: &str, max_px: f64) -> String {
 }
 
 /// Horizontal bars, one row per item, stacked by series.
+///
+/// ```
+/// use sift_report::svg::{hbars, HBar, Series};
+///
+/// let series = [Series { name: "documents", class: "drop" }];
+/// let rows = vec![
+///     HBar { label: "min_words · too_short".into(), values: vec![120] },
+///     HBar { label: "dedup · duplicate".into(), values: vec![30] },
+/// ];
+/// let svg = hbars("chart-reasons", "Documents removed", &series, &rows);
+/// assert!(svg.starts_with("<svg") && svg.contains("id=\"chart-reasons\""));
+/// assert_eq!(svg.matches("<rect class=\"bar drop\"").count(), 2);
+/// ```
 pub fn hbars(id: &str, title: &str, series: &[Series<'_>], rows: &[HBar]) -> String {
     const ROW: f64 = 24.0;
     let top = if series.len() > 1 { 28.0 } else { 6.0 };

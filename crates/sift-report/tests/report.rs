@@ -301,3 +301,37 @@ fn a_directory_that_is_not_an_output_is_an_error() {
         collect(&dir.path().join("missing"), &ReportOptions::default()).expect_err("missing dir");
     assert!(matches!(err, Error::Io { .. }));
 }
+
+#[test]
+fn report_is_the_same_for_any_number_of_threads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fixture(dir.path(), "text", true);
+    // Many shards, so that lanes and threads really split the work.
+    for shard in 1..12 {
+        let docs: Vec<Value> = (0..40)
+            .map(|i| {
+                json!({"id": format!("s{shard}-{i}"), "text": format!("shard {shard} doc {i}"),
+                       "sift": {"reason": if i % 3 == 0 { "too_short" } else { "duplicate" },
+                                "stage": if i % 3 == 0 { "min_words" } else { "dedup" },
+                                "duplicate": {"duplicate_of": "k1", "cluster": format!("c{}", i % 4)}}})
+            })
+            .collect();
+        write_gz(
+            &dir.path().join(format!("removed/{shard:05}.jsonl.gz")),
+            &docs,
+        );
+    }
+    let opts = |threads| ReportOptions {
+        threads,
+        ..ReportOptions::default()
+    };
+    let one = render(dir.path(), &opts(1)).expect("render");
+    for threads in [2, 3, 8] {
+        assert_eq!(one, render(dir.path(), &opts(threads)).expect("render"));
+    }
+    let c = collect(dir.path(), &opts(4)).expect("collect");
+    assert_eq!(c.removed, 3 + 11 * 40);
+    let key = ("dedup".to_string(), "duplicate".to_string());
+    assert_eq!(c.doc_examples[&key].seen(), 1 + 11 * 26);
+    assert_eq!(c.clusters.total_members(), 1 + 11 * 40);
+}
