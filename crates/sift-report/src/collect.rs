@@ -19,7 +19,7 @@ use crate::{Error, ReportOptions};
 
 /// Distinct languages or reasons tracked before the rest go to [`OTHER`].
 const MAX_KEYS: usize = 500;
-/// Label of everything beyond [`MAX_KEYS`].
+/// Label of the languages or reasons beyond the first 500 distinct ones.
 pub const OTHER: &str = "(other)";
 /// Lines of a document shown in an example at most.
 const EXAMPLE_LINES: usize = 24;

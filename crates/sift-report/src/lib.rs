@@ -4,7 +4,7 @@
 //! The report reads a run's output directory (`stats.json`, `kept/`,
 //! `removed/`, `rejected/`) in one streaming pass with bounded memory: log-scale
 //! histograms, reservoir samples of examples per reason and a bounded table
-//! of the largest duplicate clusters ([`collect`]). It then renders one HTML
+//! of the largest duplicate clusters ([`collect()`]). It then renders one HTML
 //! file with inline CSS and inline SVG charts drawn here ([`svg`]); it has no
 //! script and its Content-Security-Policy forbids loading anything, so it
 //! opens offline and shows the same thing everywhere.
