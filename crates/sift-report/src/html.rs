@@ -477,9 +477,9 @@ fn length_chart(
     out.push_str(&svg::histogram(id, title, unit, &labels, &series));
     let _ = write!(
         out,
-        r#"<p class="note">Mean {:.0} before, {:.0} after; median bin starts at {} before, {} after.</p>"#,
-        before.mean(),
-        after.mean(),
+        r#"<p class="note">Mean {} before, {} after; median bin starts at {} before, {} after.</p>"#,
+        fmt_int(before.mean().round() as u64),
+        fmt_int(after.mean().round() as u64),
         fmt_int(before.median_bin()),
         fmt_int(after.median_bin()),
     );
