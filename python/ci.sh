@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # CI for the Python package, called by .ci/run (from any directory):
+#   0. clippy -D warnings on crates/sift-py;
 #   1. a fresh venv; `pip install ./python` exactly as a user does (maturin
 #      from PyPI builds crates/sift-py), plus pytest and ray from PyPI;
 #   2. pytest on the bindings (tests not marked `ray`);
@@ -14,6 +15,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${SIFT_PY_VENV:-$ROOT/target/py-venv}
+
+echo "== python: clippy on the bindings (crates/sift-py is not a default member)"
+(cd "$ROOT" && cargo clippy -p sift-py --all-targets -- -D warnings)
 
 echo "== python: venv $VENV"
 python3 -m venv --clear "$VENV"

@@ -60,6 +60,7 @@ def main() -> None:
     ap.add_argument("--preset", default="default")
     ap.add_argument("--address")
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--minhash", action="store_true", help="also time near-duplicate detection")
     args = ap.parse_args()
     p = sift.Pipeline.from_toml(args.pipeline) if args.pipeline else sift.Pipeline.preset(args.preset)
     work = pathlib.Path(args.work)
@@ -119,6 +120,25 @@ def main() -> None:
         same = files(work / f"ray_nodes={nodes}_cpus={cpus}") == files(work / "local_threads=1")
         print(json.dumps({"ray_output_equals_local": same}), flush=True)
         assert same, "Ray output differs from the local run"
+        if args.minhash:
+            t, cpu = time.monotonic(), time.process_time()
+            want = sift_ray.minhash_duplicates_local(p, args.input, work_dir=work / "dedup-local")
+            local_s, local_cpu = time.monotonic() - t, time.process_time() - cpu
+            info: dict = {}
+            t = time.monotonic()
+            got = sift_ray.minhash_duplicates(p, args.input, info=info)
+            ray_s = time.monotonic() - t
+            removed = sum(len(v) for v in want.values())
+            print(json.dumps({
+                "minhash_local_seconds": round(local_s, 2),
+                "minhash_local_cpu_seconds": round(local_cpu, 2),
+                "minhash_ray_seconds": round(ray_s, 2),
+                "removed": removed,
+                "ray_equals_local": got == want,
+                **info,
+                "shuffle_bytes_per_doc": round(info["shuffle_bytes"] / max(1, info["documents"]), 1),
+            }), flush=True)
+            assert got == want, "Ray near-duplicates differ from sift-dedup's"
 
     print(f"\nload average before: {LOAD}, after: {os.getloadavg()}")
     print("\n| run | MB in | wall s | MB/s (wall) | CPU s | MB per CPU-s |")
