@@ -599,6 +599,7 @@ class Bench:
         self.md: list[str] = []
         self.res: dict = {}  # measured values the findings are written from
         self.size = 0.0  # MB of the main corpus
+        self.criterion: list[str] | None = None
 
     def repeat(self, cmd, n, label) -> list[Run]:
         runs = []
@@ -1062,12 +1063,65 @@ class Bench:
                 "CPU-time rates (MB/s/core) are the ones to compare."
             )
         head.append("")
-        text = "\n".join(head + self.md + self.findings()) + "\n"
+        crit = self.criterion
+        if crit is None and Path(a.out).exists():  # keep the last criterion section
+            old = Path(a.out).read_text()
+            if CRIT_BEGIN in old and CRIT_END in old:
+                crit = [old[old.index(CRIT_BEGIN):old.index(CRIT_END) + len(CRIT_END)], ""]
+        text = "\n".join(head + self.md + (crit or []) + self.findings()) + "\n"
         # no machine-specific paths in a tracked file
         text = text.replace(str(ROOT.parent) + "/", "../").replace(str(Path.home()), "~")
         Path(a.out).write_text(text)
         log(f"wrote {a.out}")
         print(text)
+
+
+CRITERION_BENCHES = [("sift-io", "io"), ("sift-text", "text"), ("sift-filters", "filters"),
+                     ("sift-pipeline", "pipeline"), ("sift-dedup", "dedup")]
+CRIT_BEGIN, CRIT_END = "<!-- criterion:begin -->", "<!-- criterion:end -->"
+
+
+def criterion_section(src: Path) -> list[str]:
+    """Run every crate's criterion bench briefly in checkout `src`; one row per benchmark."""
+    rows = []
+    loads = []
+    for crate, bench in CRITERION_BENCHES:
+        if not (src / "crates" / crate / "benches" / bench / "main.rs").exists():
+            continue
+        loads.append(os.getloadavg()[0])
+        cmd = ["cargo", "bench", "-q", "-p", crate, "--bench", bench, "--",
+               "--warm-up-time", "1", "--measurement-time", "3", "--noplot"]
+        r = subprocess.run(cmd, cwd=src, capture_output=True, text=True)
+        if r.returncode != 0:
+            rows.append(f"| {crate} | – | build or run failed: {(r.stderr.strip().splitlines() or ['?'])[-1][:120]} |")
+            continue
+        name = None
+        for line in r.stdout.splitlines():
+            m = re.match(r"^(\S+/\S+)\s*(time:.*)?$", line)
+            if m and not line.startswith(" "):
+                name = m.group(1)
+            m = re.search(r"thrpt:\s*\[\S+ \S+ (\S+) (\S+) ", line)
+            if m and name:
+                rows.append(f"| {crate} | `{name}` | {m.group(1)} {m.group(2)} |")
+                name = None
+        for line in r.stderr.splitlines():
+            if "skipped" in line:
+                rows.append(f"| {crate} | `{line.split(':')[0]}` | not available in this build |")
+    return [
+        CRIT_BEGIN,
+        "## criterion benches (committed real pages, bytes/s)",
+        "",
+        f"`cargo bench -p CRATE --bench NAME -- --warm-up-time 1 --measurement-time 3` per crate "
+        f"(wall-clock medians, so they slow down with machine load: 1-min load average "
+        f"{min(loads, default=0):.1f}–{max(loads, default=0):.1f} while they ran, on {os.cpu_count()} cores). "
+        "Corpus: `crates/sift-io/benches/data/pages.jsonl` (1.2 MB, 99 real pages).",
+        "",
+        "| crate | benchmark | throughput (median) |",
+        "|---|---|---:|",
+        *rows,
+        "",
+        CRIT_END,
+    ]
 
 
 def short_sym(sym: str) -> str:
@@ -1166,6 +1220,10 @@ def main(argv=None) -> int:
     p.add_argument("--no-stages", action="store_true", help="skip the per-stage cost table")
     p.add_argument("--stage-mb", type=int, default=20, help="corpus size for the per-stage cost table")
     p.add_argument("--rss-threads", type=int, default=2, help="threads for the memory table runs")
+    p.add_argument("--criterion", metavar="CHECKOUT", nargs="?", const=str(ROOT),
+                   help="also run the criterion benches (in CHECKOUT, default this one)")
+    p.add_argument("--criterion-only", action="store_true",
+                   help="only (re)run the criterion benches and update that section of --out")
     p.add_argument("--sift-label", default="", help="describe the sift binary (default: the checkout's commit)")
     p.add_argument("--profile", action="store_true", help="perf profile of the default pipeline")
     p.add_argument("--data-dir", default=str(ROOT.parent / "bench-data"))
@@ -1177,12 +1235,30 @@ def main(argv=None) -> int:
         if w not in WORKLOADS:
             p.error(f"unknown workload {w}; choose from {', '.join(WORKLOADS)}")
     a.rss_mb = [int(x) for x in a.rss_mb.split(",") if x]
-    if a.peer_python and not Path(a.peer_python).exists():
+    if a.criterion_only:
+        a.peer_python = ""
+    elif a.peer_python and not Path(a.peer_python).exists():
         p.error(f"{a.peer_python} not found (run bench/compare.sh, which creates the virtualenv)")
-    if not Path(a.sift).exists():
+    if not a.criterion_only and not Path(a.sift).exists():
         p.error(f"{a.sift} not found (cargo build --release -p sift-cli)")
 
     bench = Bench(a)
+    if a.criterion_only:
+        out = Path(a.out)
+        old = out.read_text() if out.exists() else ""
+        sec = "\n".join(criterion_section(Path(a.criterion or ROOT)))
+        sec = sec.replace(str(ROOT.parent) + "/", "../")
+        if CRIT_BEGIN in old and CRIT_END in old:
+            new = old[:old.index(CRIT_BEGIN)] + sec + old[old.index(CRIT_END) + len(CRIT_END):]
+        elif "## Targets" in old:
+            new = old.replace("## Targets", sec + "\n\n## Targets", 1)
+        else:
+            new = old + "\n" + sec + "\n"
+        out.write_text(new)
+        log(f"updated the criterion section of {out}")
+        return 0
+    if a.criterion:
+        bench.criterion = criterion_section(Path(a.criterion))
     corpus = make_corpus(a, a.mb)
     truth = truth_of(corpus)
     peer_in = prefix_corpus(corpus, a.peer_mb, Path(a.data_dir) / f"peer-{a.mb}-{a.peer_mb:g}")
