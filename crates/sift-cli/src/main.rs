@@ -1,6 +1,7 @@
 //! `sift`: clean, deduplicate and language-tag web text, explaining every
 //! removal. Thin: parse arguments, load the pipeline, run, report.
 
+mod decisions;
 mod explain;
 mod pipeline_arg;
 mod progress;
@@ -35,6 +36,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Write DIR/report.html: charts and examples of what a run did.
     Report(report::ReportArgs),
+    /// Print each filter's keep/drop decision per document (datatrove parity format).
+    Decisions(decisions::DecisionsArgs),
 }
 
 #[derive(Subcommand)]
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Presets { action } => presets(action),
         Command::Explain(args) => explain::explain(args),
         Command::Report(args) => report::report(args),
+        Command::Decisions(args) => decisions::decisions(args),
     };
     match result {
         Ok(code) => code,

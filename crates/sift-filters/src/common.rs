@@ -627,7 +627,7 @@ mod tests {
                 if *name == "language" {
                     let label_ok = want["language"].as_str() == doc.sift.lang.as_deref();
                     let score_ok = match (want["language_score"].as_f64(), doc.sift.lang_score) {
-                        (Some(a), Some(b)) => (a - b).abs() < 1e-3,
+                        (Some(a), Some(b)) => (a - b).abs() < 1e-6,
                         _ => false,
                     };
                     if !(label_ok && score_ok) {

@@ -20,7 +20,10 @@
 
 use serde::{Deserialize, Serialize};
 use sift_core::Stage;
-use sift_filters::{LineRegexConfig, MinWordsConfig};
+use sift_filters::{
+    C4BadwordsConfig, C4QualityConfig, FinewebQualityConfig, GopherQualityConfig,
+    GopherRepetitionConfig, LanguageConfig, LineRegexConfig, MinWordsConfig, UrlBlocklistConfig,
+};
 
 use crate::Error;
 
@@ -33,6 +36,20 @@ pub enum StageKind {
     LineRegex(LineRegexConfig),
     /// Drop documents with too few words.
     MinWords(MinWordsConfig),
+    /// Gopher quality rules (datatrove `GopherQualityFilter`).
+    GopherQuality(GopherQualityConfig),
+    /// Gopher repetition rules (datatrove `GopherRepetitionFilter`).
+    GopherRepetition(GopherRepetitionConfig),
+    /// C4 line cleaner and document rules (datatrove `C4QualityFilter`).
+    C4Quality(C4QualityConfig),
+    /// C4 bad-words filter (datatrove `C4BadWordsFilter`).
+    C4Badwords(C4BadwordsConfig),
+    /// FineWeb line rules (datatrove `FineWebQualityFilter`).
+    FinewebQuality(FinewebQualityConfig),
+    /// URL block lists (datatrove `URLFilter`).
+    UrlBlocklist(UrlBlocklistConfig),
+    /// Language identification (datatrove `LanguageFilter`, fastText).
+    Language(LanguageConfig),
 }
 
 impl StageKind {
@@ -41,6 +58,13 @@ impl StageKind {
         match self {
             StageKind::LineRegex(_) => "line_regex",
             StageKind::MinWords(_) => "min_words",
+            StageKind::GopherQuality(_) => "gopher_quality",
+            StageKind::GopherRepetition(_) => "gopher_repetition",
+            StageKind::C4Quality(_) => "c4_quality",
+            StageKind::C4Badwords(_) => "c4_badwords",
+            StageKind::FinewebQuality(_) => "fineweb_quality",
+            StageKind::UrlBlocklist(_) => "url_blocklist",
+            StageKind::Language(_) => "language",
         }
     }
 
@@ -53,6 +77,13 @@ impl StageKind {
         Ok(match self {
             StageKind::LineRegex(c) => Box::new(c.build(name).map_err(wrap)?),
             StageKind::MinWords(c) => Box::new(c.build(name).map_err(wrap)?),
+            StageKind::GopherQuality(c) => Box::new(c.build(name).map_err(wrap)?),
+            StageKind::GopherRepetition(c) => Box::new(c.build(name).map_err(wrap)?),
+            StageKind::C4Quality(c) => Box::new(c.build(name).map_err(wrap)?),
+            StageKind::C4Badwords(c) => Box::new(c.build(name).map_err(wrap)?),
+            StageKind::FinewebQuality(c) => Box::new(c.build(name).map_err(wrap)?),
+            StageKind::UrlBlocklist(c) => Box::new(c.build(name).map_err(wrap)?),
+            StageKind::Language(c) => Box::new(c.build(name).map_err(wrap)?),
         })
     }
 }

@@ -6,6 +6,9 @@ use crate::{Error, PipelineConfig};
 pub const PRESETS: &[(&str, &str)] = &[
     ("default", include_str!("../presets/default.toml")),
     ("minimal", include_str!("../presets/minimal.toml")),
+    ("fineweb", include_str!("../presets/fineweb.toml")),
+    ("c4", include_str!("../presets/c4.toml")),
+    ("gopher", include_str!("../presets/gopher.toml")),
 ];
 
 /// Names of the built-in presets.
