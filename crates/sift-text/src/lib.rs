@@ -29,7 +29,11 @@ thread_local! {
 
 fn with_tokenizer<R>(f: impl FnOnce(&mut spacy::Tokenizer) -> R) -> R {
     TOKENIZER.with(|t| match t.try_borrow_mut() {
-        Ok(mut t) => f(&mut t),
+        Ok(mut t) => {
+            let r = f(&mut t);
+            t.shrink();
+            r
+        }
         // Only reachable through re-entrancy, which the API does not allow; stay correct anyway.
         Err(_) => f(&mut spacy::Tokenizer::new()),
     })

@@ -319,22 +319,22 @@ impl Tokenizer {
         changing_only: bool,
     ) {
         let doc = &self.doc;
-        let first = doc[i];
-        let firsts = if changing_only {
-            &specials.changing_first_tokens
+        let prefixes = if changing_only {
+            &specials.changing_prefixes
         } else {
-            &specials.first_tokens
+            &specials.prefixes
         };
-        if first.space || firsts.get(&text[first.start..first.end]).is_none() {
-            return;
-        }
         self.key.clear();
         for j in i..end {
             let t = doc[j];
-            if t.space || self.key.len() + (t.end - t.start) > specials.matcher_max_len {
+            if t.space {
                 break;
             }
             self.key.push_str(&text[t.start..t.end]);
+            // Stop as soon as no pattern starts with these tokens.
+            if prefixes.get(&self.key).is_none() {
+                break;
+            }
             let Some(sp) = specials.get(&self.key) else {
                 continue;
             };
@@ -352,6 +352,21 @@ impl Tokenizer {
             if same {
                 self.spans.push((i, j + 1));
             }
+        }
+    }
+
+    /// Give back buffer memory a huge document left behind.
+    pub(crate) fn shrink(&mut self) {
+        const KEEP: usize = 1 << 16;
+        if self.doc.capacity() > 16 * KEEP {
+            self.doc.clear();
+            self.doc.shrink_to(KEEP);
+            self.merged = Vec::new();
+            self.seen = Vec::new();
+        }
+        if self.chars.capacity() > 16 * KEEP {
+            self.chars = Vec::new();
+            self.offs = Vec::new();
         }
     }
 
@@ -671,36 +686,34 @@ impl<V> StrMap<V> {
 /// The tokenizer exceptions.
 pub(crate) struct Specials {
     map: StrMap<Special>,
-    /// First tokens of the matcher patterns.
-    first_tokens: StrMap<()>,
-    /// First tokens of the matcher patterns whose exception differs from the pattern.
-    changing_first_tokens: StrMap<()>,
-    /// Longest exception with a matcher pattern, in bytes.
-    matcher_max_len: usize,
+    /// Texts of the first 1, 2, ... tokens of each matcher pattern.
+    prefixes: StrMap<()>,
+    /// The same for the patterns whose exception differs from the pattern.
+    changing_prefixes: StrMap<()>,
 }
 
 impl Specials {
     fn build() -> Self {
         let mut map = StrMap::with_capacity(SPECIALS.len());
-        let mut first_tokens = StrMap::with_capacity(SPECIALS.len());
-        let mut changing_first_tokens = StrMap::with_capacity(SPECIALS.len());
-        let mut matcher_max_len = 0;
+        let mut prefixes = StrMap::with_capacity(2 * SPECIALS.len());
+        let mut changing_prefixes = StrMap::with_capacity(2 * SPECIALS.len());
         for &(key, pieces, pattern) in SPECIALS.iter() {
             if let Some(pattern) = pattern {
-                let first = &key[..pattern.first().map_or(0, |&len| usize::from(len))];
-                first_tokens.insert(first, ());
-                if pattern != pieces {
-                    changing_first_tokens.insert(first, ());
+                let mut end = 0;
+                for &len in pattern {
+                    end += usize::from(len);
+                    prefixes.insert(&key[..end], ());
+                    if pattern != pieces {
+                        changing_prefixes.insert(&key[..end], ());
+                    }
                 }
-                matcher_max_len = matcher_max_len.max(key.len());
             }
             map.insert(key, Special { pieces, pattern });
         }
         Specials {
             map,
-            first_tokens,
-            changing_first_tokens,
-            matcher_max_len,
+            prefixes,
+            changing_prefixes,
         }
     }
 
@@ -879,6 +892,28 @@ mod tests {
         ];
         let expect: Vec<(String, bool)> = expect.iter().map(|&(s, b)| (s.to_owned(), b)).collect();
         assert_eq!(v, expect);
+    }
+
+    #[test]
+    fn pathological_chunks_stay_linear() {
+        // Each would take minutes if any step were quadratic in the chunk length.
+        let n = 200_000;
+        let mut t = Tokenizer::new();
+        for text in [
+            format!("{}.com", "@".repeat(n)),
+            format!("{}x", "a@b:".repeat(n / 4)),
+            "a.".repeat(n / 2),
+            format!("{}x{}", "(".repeat(n), ")".repeat(n)),
+            "'s".repeat(n / 2),
+            "-".repeat(n),
+            ".".repeat(n),
+            ":)".repeat(n / 2),
+            "1.".repeat(n / 2),
+        ] {
+            t.tokenize_doc(&text);
+            let covered: usize = t.doc().iter().map(|k| k.end - k.start).sum();
+            assert_eq!(covered, text.len());
+        }
     }
 
     const PIECES: &[&str] = &[
