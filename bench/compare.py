@@ -718,7 +718,7 @@ class Bench:
                 f"{size / s_wall:.1f}",
                 fmt(p_rate, ".2f"),
                 fmt(p_whole, ".2f"),
-                fmt(ratio, ".0f") + ("×" if ratio else ""),
+                fmt(ratio, ".0f" if ratio and ratio >= 10 else ".2f") + ("×" if ratio else ""),
                 f"{med([r.rss_kb for r in runs]) / 1024:.0f} MB",
                 fmt(p_rss, ".0f") + (" MB" if p_rss else ""),
                 load_note(runs),
@@ -964,8 +964,9 @@ class Bench:
             "## Where the time goes (perf, full default pipeline, one thread)",
             "",
             f"`perf record --call-graph dwarf` of `sift run --preset default` on {gz_of(corpus).name}. "
-            "Stage rows are inclusive (the stage and everything it calls); the breakdown by component "
-            "is self time (each sample counted once).",
+            "Stage rows are inclusive (the stage and everything it calls; DWARF unwinding of deep "
+            "stacks is incomplete, so they are lower bounds); the breakdown by component is self time "
+            "(each sample counted once).",
             "",
             "| stage (`Stage::process`, inclusive) | CPU share |",
             "|---|---:|",
@@ -1126,7 +1127,7 @@ def criterion_section(src: Path) -> list[str]:
 
 def short_sym(sym: str) -> str:
     """A symbol without generic arguments and crate-internal paths, for a table cell."""
-    sym = " ".join(sym.split())
+    sym = re.sub(r"(\s+-)+\s*$", "", " ".join(sym.split()))  # perf pads the column with " - -"
     s = re.sub(r"<([^<>]*)>", r"\1", sym) if sym.count("<") > 2 else sym
     s = s.replace("|", "/")
     return s if len(s) <= 90 else s[:87] + "..."

@@ -61,5 +61,6 @@ if [[ " $* " != *" --peer-python "* ]]; then
     peer_args=(--peer-python "$PEER_VENV/bin/python")
 fi
 
-export COMPARE_ARGS="$*"
+COMPARE_ARGS=$(printf '%q ' "$@")
+export COMPARE_ARGS
 exec python3 "$ROOT/bench/compare.py" --sift "$SIFT_BIN" "${peer_args[@]}" "$@"
