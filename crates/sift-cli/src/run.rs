@@ -20,7 +20,8 @@ pub const SAMPLE: &[u8] = include_bytes!("../sample/sample.jsonl");
 pub struct RunArgs {
     /// Pipeline file (TOML). Default: the `default` preset.
     pipeline: Option<PathBuf>,
-    /// Input files or directories (.jsonl, .jsonl.gz, .jsonl.zst, dirs of .txt).
+    /// Input files or directories (.jsonl, .jsonl.gz, .jsonl.zst, dirs of .txt,
+    /// .warc/.warc.gz/.wet.gz/.arc.gz web archives, .parquet).
     /// Default: the bundled sample corpus.
     #[arg(short, long, num_args = 1..)]
     input: Vec<PathBuf>,
@@ -48,6 +49,13 @@ pub struct RunArgs {
     /// Compression level (gzip 0-9, zstd 1-19); default: fast.
     #[arg(long)]
     level: Option<i32>,
+    /// Output file format (parquet needs the `parquet` feature).
+    #[arg(long, value_enum, default_value_t = FileFormat::Jsonl)]
+    output_format: FileFormat,
+    /// Main-text extractor for HTML pages in WARC/ARC input
+    /// (readability, or trafilatura when built with that feature).
+    #[arg(long, default_value = "readability")]
+    extractor: String,
     /// Documents per batch.
     #[arg(long, default_value_t = 2048)]
     batch_docs: usize,
@@ -57,6 +65,12 @@ pub struct RunArgs {
     /// Also write OUTPUT/report.html (see `sift report`).
     #[arg(long)]
     report: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FileFormat {
+    Jsonl,
+    Parquet,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -98,7 +112,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             !found.shards.is_empty(),
             "no readable input found in the given paths"
         );
-        found.shards
+        let mut shards = found.shards;
+        for s in &mut shards {
+            if let sift::io::ShardKind::Warc { extractor, .. } = &mut s.kind {
+                extractor.clone_from(&args.extractor);
+            }
+        }
+        shards
     };
 
     let (codec, default_level) = match args.compression {
@@ -114,6 +134,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         format: OutputFormat {
             codec,
             level: args.level.unwrap_or(default_level),
+            kind: match args.output_format {
+                FileFormat::Jsonl => sift::io::OutputKind::Jsonl,
+                FileFormat::Parquet => sift::io::OutputKind::Parquet,
+            },
         },
     };
     let progress = Arc::new(Progress::default());

@@ -5,3 +5,4 @@ mod report;
 mod resume;
 mod run;
 mod util;
+mod web_inputs;

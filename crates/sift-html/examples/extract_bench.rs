@@ -121,18 +121,29 @@ fn report(
     rate: Option<f64>,
 ) {
     let (mut p, mut r, mut f, mut failed) = (0.0, 0.0, 0.0, 0);
+    // F1 per page set (the part of the id before `/`).
+    let mut by_set: std::collections::BTreeMap<&str, (f64, usize)> = Default::default();
     for (id, _) in pages {
         let g = gold.get(id).map(String::as_str).unwrap_or("");
+        let set = id.split('/').next().unwrap_or("");
+        let e = by_set.entry(set).or_default();
+        e.1 += 1;
         match out.get(id).filter(|t| !t.trim().is_empty()) {
             Some(t) => {
                 let s = score(t, g);
                 p += s.0;
                 r += s.1;
                 f += s.2;
+                e.0 += s.2;
             }
             None => failed += 1,
         }
     }
+    let sets: Vec<String> = by_set
+        .iter()
+        .map(|(k, (f, n))| format!("{k} ({n}) {:.3}", f / *n as f64))
+        .collect();
+    eprintln!("{name}: F1 by page set: {}", sets.join(", "));
     let n = pages.len().max(1) as f64;
     let rate = rate.map_or("(see its own run)".to_string(), |r| format!("{r:.0}"));
     println!(

@@ -8,6 +8,11 @@
 //!
 //! Files are written as `*.tmp` and renamed only when the shard is complete,
 //! so a crash never leaves a half-file that looks finished.
+//!
+//! With [`OutputKind::Parquet`] (feature `parquet`) each file is
+//! `SHARD.parquet` instead, holding the same records as columns (see
+//! [`crate::parquet::ParquetSink`] for the schema rules); `codec` and `level`
+//! then do not apply (Parquet pages are zstd-compressed).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -16,13 +21,25 @@ use std::path::{Path, PathBuf};
 use crate::compression::{Codec, Encoder};
 use crate::Error;
 
-/// Compression of output files.
+/// File format of output files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputKind {
+    /// JSON lines, compressed with [`OutputFormat::codec`] (the default).
+    #[default]
+    Jsonl,
+    /// Parquet (needs the `parquet` feature).
+    Parquet,
+}
+
+/// Format and compression of output files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutputFormat {
     /// Codec.
     pub codec: Codec,
     /// Level (gzip 0-9, zstd 1-22).
     pub level: i32,
+    /// JSONL or Parquet.
+    pub kind: OutputKind,
 }
 
 impl Default for OutputFormat {
@@ -30,8 +47,17 @@ impl Default for OutputFormat {
         Self {
             codec: Codec::Gzip,
             level: 1,
+            kind: OutputKind::Jsonl,
         }
     }
+}
+
+// Three per shard at most: size does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Writer {
+    Jsonl(Encoder<BufWriter<File>>),
+    #[cfg(feature = "parquet")]
+    Parquet(Box<crate::parquet::ParquetSink>),
 }
 
 /// The three output categories.
@@ -40,7 +66,7 @@ pub const CATEGORIES: [&str; 3] = ["kept", "removed", "rejected"];
 struct Sink {
     tmp: PathBuf,
     dest: PathBuf,
-    enc: Encoder<BufWriter<File>>,
+    enc: Writer,
 }
 
 /// Output files of one shard.
@@ -64,8 +90,12 @@ impl ShardOutput {
 
     /// Final path of a category's file.
     pub fn path(dir: &Path, category: &str, name: &str, format: OutputFormat) -> PathBuf {
-        dir.join(category)
-            .join(format!("{name}.jsonl{}", format.codec.suffix()))
+        match format.kind {
+            OutputKind::Jsonl => dir
+                .join(category)
+                .join(format!("{name}.jsonl{}", format.codec.suffix())),
+            OutputKind::Parquet => dir.join(category).join(format!("{name}.parquet")),
+        }
     }
 
     fn sink(&mut self, i: usize) -> Result<&mut Sink, Error> {
@@ -77,12 +107,29 @@ impl ShardOutput {
             tmp.push(".tmp");
             let tmp = PathBuf::from(tmp);
             let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-            let enc = Encoder::new(
-                BufWriter::with_capacity(1 << 20, file),
-                self.format.codec,
-                self.format.level,
-            )
-            .map_err(|e| Error::io(&tmp, e))?;
+            let enc = match self.format.kind {
+                OutputKind::Jsonl => Writer::Jsonl(
+                    Encoder::new(
+                        BufWriter::with_capacity(1 << 20, file),
+                        self.format.codec,
+                        self.format.level,
+                    )
+                    .map_err(|e| Error::io(&tmp, e))?,
+                ),
+                #[cfg(feature = "parquet")]
+                OutputKind::Parquet => {
+                    Writer::Parquet(Box::new(crate::parquet::ParquetSink::new(&tmp, file)))
+                }
+                #[cfg(not(feature = "parquet"))]
+                OutputKind::Parquet => {
+                    drop(file);
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(Error::FeatureDisabled {
+                        path: dest,
+                        feature: "parquet",
+                    });
+                }
+            };
             self.sinks[i] = Some(Sink { tmp, dest, enc });
         }
         self.sinks[i]
@@ -95,9 +142,11 @@ impl ShardOutput {
             return Ok(());
         }
         let sink = self.sink(i)?;
-        sink.enc
-            .write_all(bytes)
-            .map_err(|e| Error::io(&sink.tmp, e))
+        match &mut sink.enc {
+            Writer::Jsonl(enc) => enc.write_all(bytes).map_err(|e| Error::io(&sink.tmp, e)),
+            #[cfg(feature = "parquet")]
+            Writer::Parquet(p) => p.write_jsonl(bytes),
+        }
     }
 
     /// Append serialised kept records.
@@ -120,10 +169,15 @@ impl ShardOutput {
     pub fn finish(self) -> Result<u64, Error> {
         let mut total = 0;
         for sink in self.sinks.into_iter().flatten() {
-            let w = sink.enc.finish().map_err(|e| Error::io(&sink.tmp, e))?;
-            let file = w
-                .into_inner()
-                .map_err(|e| Error::io(&sink.tmp, e.into_error()))?;
+            let file = match sink.enc {
+                Writer::Jsonl(enc) => {
+                    let w = enc.finish().map_err(|e| Error::io(&sink.tmp, e))?;
+                    w.into_inner()
+                        .map_err(|e| Error::io(&sink.tmp, e.into_error()))?
+                }
+                #[cfg(feature = "parquet")]
+                Writer::Parquet(p) => p.finish()?,
+            };
             file.sync_all().map_err(|e| Error::io(&sink.tmp, e))?;
             total += file.metadata().map(|m| m.len()).unwrap_or(0);
             drop(file);
@@ -167,5 +221,35 @@ mod tests {
             .expect("gunzip");
         assert_eq!(text, "{\"a\":1}\n");
         assert!(!ShardOutput::path(dir.path(), "removed", "s", fmt).exists());
+    }
+
+    #[cfg(feature = "parquet")]
+    #[test]
+    fn parquet_output_is_atomic_and_readable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fmt = OutputFormat {
+            kind: OutputKind::Parquet,
+            ..OutputFormat::default()
+        };
+        let mut out = ShardOutput::new(dir.path(), "s", fmt);
+        out.write_kept(b"{\"id\":\"a\",\"text\":\"hello\",\"sift\":{}}\n")
+            .expect("write");
+        let dest = ShardOutput::path(dir.path(), "kept", "s", fmt);
+        assert!(dest.ends_with("kept/s.parquet"));
+        assert!(!dest.exists());
+        out.finish().expect("finish");
+        let recs: Vec<_> = crate::parquet::ParquetReader::open(
+            &dest,
+            std::sync::Arc::from("s"),
+            crate::FieldNames::default(),
+            Default::default(),
+        )
+        .expect("open")
+        .collect::<Result<_, _>>()
+        .expect("read");
+        let [crate::Record::Doc(d)] = &recs[..] else {
+            panic!("one document expected")
+        };
+        assert_eq!((d.id.as_str(), d.text.as_str()), ("a", "hello"));
     }
 }
