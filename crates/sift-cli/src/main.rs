@@ -2,6 +2,8 @@
 //! removal. Thin: parse arguments, load the pipeline, run, report.
 
 mod decisions;
+mod dedup;
+mod eval;
 mod explain;
 mod pipeline_arg;
 mod progress;
@@ -34,6 +36,16 @@ enum Command {
     },
     /// Show one document with each removed line marked and the verdict.
     Explain(explain::ExplainArgs),
+    /// Inspect the duplicates a run removed.
+    Dedup {
+        #[command(subcommand)]
+        action: dedup::DedupCommand,
+    },
+    /// Score a pipeline against labelled data.
+    Eval {
+        #[command(subcommand)]
+        what: eval::EvalCommand,
+    },
     /// Write DIR/report.html: charts and examples of what a run did.
     Report(report::ReportArgs),
     /// Print each filter's keep/drop decision per document (datatrove parity format).
@@ -55,6 +67,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Presets { action } => presets(action),
         Command::Explain(args) => explain::explain(args),
+        Command::Dedup { action } => dedup::dedup(action),
+        Command::Eval { what } => eval::eval(what),
         Command::Report(args) => report::report(args),
         Command::Decisions(args) => decisions::decisions(args),
     };

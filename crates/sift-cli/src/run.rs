@@ -59,6 +59,9 @@ pub struct RunArgs {
     /// Documents per batch.
     #[arg(long, default_value_t = 2048)]
     batch_docs: usize,
+    /// Memory for dedup's sorts before they spill to disk (e.g. 512M, 4G).
+    #[arg(long, default_value = "1G", value_parser = crate::dedup::parse_size)]
+    memory_limit: usize,
     /// No progress display and no summary.
     #[arg(short, long)]
     quiet: bool,
@@ -94,6 +97,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| pipeline.fields().id.clone()),
     };
     pipeline.set_fields(fields);
+    pipeline.set_memory_limit(args.memory_limit);
 
     let shards: Vec<Shard> = if args.input.is_empty() {
         if !args.quiet {

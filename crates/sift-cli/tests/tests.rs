@@ -1,6 +1,7 @@
 //! End-to-end tests of the `sift` binary on real fixtures (one test binary).
 
 mod bad_input;
+mod dedup;
 mod report;
 mod resume;
 mod run;

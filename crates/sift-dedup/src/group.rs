@@ -29,9 +29,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sift_core::{Document, Duplicate};
-use xxhash_rust::xxh3::xxh3_128;
 
-use crate::minhash::{similarity, Scratch};
+use crate::minhash::{similarity, Keep, MinHasher, Scratch};
 use crate::sort::{Record, Sorter};
 use crate::{DedupKind, DedupStage, Error};
 
@@ -204,12 +203,7 @@ impl<'a> DedupGroup<'a> {
             };
             match stage.kind() {
                 DedupKind::Exact(_) => ctx.decide_exact(&mut removed, &mut st)?,
-                DedupKind::MinHash(m) => ctx.decide_minhash(
-                    m.hasher().len(),
-                    m.hasher().params().rows,
-                    &mut removed,
-                    &mut st,
-                )?,
+                DedupKind::MinHash(m) => ctx.decide_minhash(m.hasher(), &mut removed, &mut st)?,
                 DedupKind::Paragraph(p) => ctx.decide_paragraph(p.min_docs(), &removed, &mut st)?,
             }
             st.seconds = start.elapsed().as_secs_f64();
@@ -588,26 +582,34 @@ impl Record for RemovalRec {
     }
 }
 
-/// One LSH band of one document: (band, digest of its values, document).
+/// One LSH band of one document: (band, its values zero-padded to `R`,
+/// document). Sorting these orders each band's documents by their values,
+/// then input order, exactly as datatrove does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct BandRec {
+struct BandRec<const R: usize> {
     band: u32,
-    digest: u128,
+    values: [u64; R],
     idx: u32,
 }
 
-impl Record for BandRec {
-    const SIZE: usize = 24;
+impl<const R: usize> Record for BandRec<R> {
+    const SIZE: usize = 8 + 8 * R;
     fn encode(&self, out: &mut [u8]) {
         out[..4].copy_from_slice(&self.band.to_le_bytes());
-        out[4..20].copy_from_slice(&self.digest.to_le_bytes());
-        out[20..24].copy_from_slice(&self.idx.to_le_bytes());
+        for (k, v) in self.values.iter().enumerate() {
+            out[4 + 8 * k..12 + 8 * k].copy_from_slice(&v.to_le_bytes());
+        }
+        out[4 + 8 * R..8 + 8 * R].copy_from_slice(&self.idx.to_le_bytes());
     }
     fn decode(b: &[u8]) -> Self {
+        let mut values = [0u64; R];
+        for (k, v) in values.iter_mut().enumerate() {
+            *v = u64_at(&b[4 + 8 * k..]);
+        }
         Self {
             band: u32_at(b),
-            digest: u128_at(&b[4..]),
-            idx: u32_at(&b[20..]),
+            values,
+            idx: u32_at(&b[4 + 8 * R..]),
         }
     }
 }
@@ -716,24 +718,46 @@ impl StageCtx<'_> {
 
     fn decide_minhash(
         &self,
+        hasher: &MinHasher,
+        removed: &mut [u64],
+        st: &mut StageSummary,
+    ) -> Result<(), Error> {
+        let (len, p) = (hasher.len(), hasher.params());
+        let (rows, keep, threshold) = (p.rows, p.keep, p.threshold);
+        match rows {
+            0..=8 => self.decide_minhash_r::<8>(len, rows, keep, threshold, removed, st),
+            9..=16 => self.decide_minhash_r::<16>(len, rows, keep, threshold, removed, st),
+            _ => self.decide_minhash_r::<64>(len, rows, keep, threshold, removed, st),
+        }
+    }
+
+    /// [`Self::decide_minhash`] with band values padded to `R` (>= rows).
+    fn decide_minhash_r<const R: usize>(
+        &self,
         len: usize,
         rows: usize,
+        keep: Keep,
+        threshold: Option<f64>,
         removed: &mut [u64],
         st: &mut StageSummary,
     ) -> Result<(), Error> {
         let n = self.layout.total as usize;
-        let uf_bytes = n * 4;
+        let uf_bytes = n * if keep == Keep::First { 4 } else { 8 };
         let memory = self.memory.saturating_sub(uf_bytes).max(16 << 20);
-        let mut bands: Sorter<BandRec> = self.sorter("bands", memory)?;
+        let mut bands: Sorter<BandRec<R>> = self.sorter("bands", memory)?;
         self.scan("sig", len * 8, |idx, b| {
             // Signature values are < 2^61 - 1, so all-0xff means "none".
             if is_set(removed, idx) || b.iter().all(|&x| x == 0xff) {
                 return Ok(());
             }
             for (band, chunk) in b.chunks_exact(rows * 8).enumerate() {
+                let mut values = [0u64; R];
+                for (v, c) in values.iter_mut().zip(chunk.chunks_exact(8)) {
+                    *v = u64_at(c);
+                }
                 bands.push(BandRec {
                     band: band as u32,
-                    digest: xxh3_128(chunk),
+                    values,
                     idx,
                 })?;
             }
@@ -741,21 +765,31 @@ impl StageCtx<'_> {
         })?;
         st.spilled_runs += bands.runs() as u64;
         let mut sorted = bands.finish()?;
-        let mut uf = UnionFind::new(n);
-        let mut prev: Option<BandRec> = None;
+        let mut uf = UnionFind::new(n, keep);
+        let mut prev: Option<BandRec<R>> = None;
+        let mut lookup = Lookup::new(self.layout);
         while let Some(r) = sorted.next_record()? {
             if let Some(p) = prev {
-                if p.band == r.band && p.digest == r.digest {
-                    uf.union(p.idx, r.idx);
+                if p.band == r.band && p.values == r.values {
                     st.pairs += 1;
+                    let verified = match threshold {
+                        None => true,
+                        Some(t) => {
+                            let a = lookup.signature(self.j, len, p.idx)?;
+                            let b = lookup.signature(self.j, len, r.idx)?;
+                            similarity(&a, &b) >= t
+                        }
+                    };
+                    if verified {
+                        uf.union(p.idx, r.idx);
+                    }
                 }
             }
             prev = Some(r);
         }
         drop(sorted);
-        // Roots are the smallest member, so they come before their members:
-        // number clusters when their first member shows up.
-        let mut lookup = Lookup::new(self.layout);
+        // Clusters are numbered in the input order of their first removed
+        // member.
         let mut sink = DecisionSink::new(self.layout, self.j)?;
         let mut cluster_of: HashMap<u32, u64> = HashMap::new();
         for i in 0..n as u32 {
@@ -870,17 +904,25 @@ impl StageCtx<'_> {
     }
 }
 
-/// Union-find over document numbers; the root of a set is its smallest
-/// member, so the kept document of a cluster is the earliest in input order
-/// whatever order the unions come in.
+/// Union-find over document numbers. With [`Keep::First`] the root of a
+/// set is its smallest member, whatever order the unions come in. With
+/// [`Keep::Datatrove`] it is union by size as datatrove's
+/// `MinhashDedupCluster` does (on equal sizes the root of the pair's first
+/// document stays root), so that, fed the same pairs in the same order, the
+/// same documents are kept.
 struct UnionFind {
     parent: Vec<u32>,
+    size: Vec<u32>,
 }
 
 impl UnionFind {
-    fn new(n: usize) -> Self {
+    fn new(n: usize, keep: Keep) -> Self {
         Self {
             parent: (0..n as u32).collect(),
+            size: match keep {
+                Keep::First => Vec::new(),
+                Keep::Datatrove => vec![1; n],
+            },
         }
     }
 
@@ -894,12 +936,22 @@ impl UnionFind {
         x
     }
 
+    /// Join the sets of `a` and `b` (`a` comes first in the pair).
     fn union(&mut self, a: u32, b: u32) {
         let (ra, rb) = (self.find(a), self.find(b));
-        if ra < rb {
-            self.parent[rb as usize] = ra;
-        } else if rb < ra {
-            self.parent[ra as usize] = rb;
+        if ra == rb {
+            return;
+        }
+        let (root, child) = if self.size.is_empty() {
+            (ra.min(rb), ra.max(rb))
+        } else if self.size[ra as usize] < self.size[rb as usize] {
+            (rb, ra)
+        } else {
+            (ra, rb)
+        };
+        self.parent[child as usize] = root;
+        if !self.size.is_empty() {
+            self.size[root as usize] += self.size[child as usize];
         }
     }
 }
@@ -970,8 +1022,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn union_by_size_keeps_the_bigger_sets_root() {
+        let mut uf = UnionFind::new(10, Keep::Datatrove);
+        uf.union(5, 6);
+        uf.union(6, 7); // {5,6,7} root 5
+        uf.union(1, 2); // {1,2} root 1
+        uf.union(2, 7); // smaller joins bigger: root 5
+        assert_eq!(uf.find(1), 5);
+        uf.union(8, 9);
+        assert_eq!(uf.find(9), 8, "equal sizes: the first document's root");
+    }
+
+    #[test]
     fn union_find_root_is_smallest_member() {
-        let mut uf = UnionFind::new(10);
+        let mut uf = UnionFind::new(10, Keep::First);
         uf.union(7, 9);
         uf.union(9, 3);
         uf.union(5, 6);

@@ -153,3 +153,18 @@ impl DedupStage {
         }
     }
 }
+
+/// Per document, a dedup stage cannot decide anything: whether a document
+/// is a duplicate depends on the whole run. The runner never calls this; it
+/// cuts the pipeline at dedup stages and applies their global decisions
+/// (see `sift_pipeline::runner`). Used alone (e.g. `Pipeline::process` on
+/// one document) the stage keeps every document.
+impl sift_core::Stage for DedupStage {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn process(&self, _doc: &mut Document) -> Verdict {
+        Verdict::Keep
+    }
+}

@@ -125,8 +125,21 @@ pub enum Tokenizer {
     Whitespace,
 }
 
-/// Settings of MinHash signatures.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Which document of a duplicate cluster is kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Keep {
+    /// The earliest in input order.
+    First,
+    /// datatrove's choice (default): the root of its union-by-size
+    /// union-find, fed the candidate pairs band by band in datatrove's
+    /// order; so the same documents are removed as by datatrove.
+    #[default]
+    Datatrove,
+}
+
+/// Settings of MinHash signatures and clustering.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MinHashParams {
     /// Tokens per shingle.
@@ -144,6 +157,14 @@ pub struct MinHashParams {
     /// Word tokenizer.
     #[serde(default)]
     pub tokenizer: Tokenizer,
+    /// Which member of a cluster is kept.
+    #[serde(default)]
+    pub keep: Keep,
+    /// Join a candidate pair only if its estimated Jaccard similarity (share
+    /// of equal signature values) reaches this (not datatrove: it joins
+    /// every band collision). Unset by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
 }
 
 fn default_n_grams() -> usize {
@@ -167,6 +188,8 @@ impl Default for MinHashParams {
             rows: default_rows(),
             seed: default_seed(),
             tokenizer: Tokenizer::default(),
+            keep: Keep::default(),
+            threshold: None,
         }
     }
 }
@@ -201,6 +224,9 @@ impl MinHasher {
         }
         if params.rows == 0 || params.rows > 64 {
             return Err(bad("rows", "must be between 1 and 64"));
+        }
+        if params.threshold.is_some_and(|t| !(0.0..=1.0).contains(&t)) {
+            return Err(bad("threshold", "must be between 0 and 1"));
         }
         let perms = Permutations::numpy(params.seed, params.bands * params.rows);
         Ok(Self { params, perms })

@@ -4,8 +4,9 @@
 //! documents are *candidates* when all `rows` values of some band are equal
 //! (within a band, records sorted by (values, input order) and each paired
 //! with the previous equal one, as datatrove does); candidates are joined
-//! with union-find; in every cluster the earliest document in input order is
-//! kept and the others are removed with reason `near_duplicate` and
+//! with union-find; one document per cluster is kept — by default the one
+//! datatrove keeps (union by size, `keep = "datatrove"`), or the earliest in
+//! input order (`keep = "first"`) — and the others are removed with reason `near_duplicate` and
 //! `sift.duplicate = {duplicate_of, cluster: "<stage>:<n>", similarity}`,
 //! where `similarity` estimates the Jaccard similarity to the kept document
 //! (share of equal signature values) and `n` numbers clusters in the input

@@ -54,6 +54,7 @@ fn params() -> impl Strategy<Value = MinHashParams> {
             } else {
                 Tokenizer::SpacyEn
             },
+            ..MinHashParams::default()
         })
 }
 

@@ -11,9 +11,11 @@ mod common;
 pub mod fineweb_quality;
 pub mod gopher_quality;
 pub mod gopher_repetition;
+pub mod junk_lines;
 pub mod language;
 pub mod line_regex;
 pub mod min_words;
+pub mod spin;
 pub mod url_blocklist;
 
 pub use c4_badwords::{C4Badwords, C4BadwordsConfig};
@@ -21,9 +23,11 @@ pub use c4_quality::{C4Quality, C4QualityConfig};
 pub use fineweb_quality::{FinewebQuality, FinewebQualityConfig};
 pub use gopher_quality::{GopherQuality, GopherQualityConfig};
 pub use gopher_repetition::{GopherRepetition, GopherRepetitionConfig};
+pub use junk_lines::{JunkLines, JunkLinesConfig};
 pub use language::{Language, LanguageConfig};
 pub use line_regex::{LineRegex, LineRegexConfig};
 pub use min_words::{MinWords, MinWordsConfig};
+pub use spin::{Spin, SpinConfig};
 pub use url_blocklist::{UrlBlocklist, UrlBlocklistConfig};
 
 /// Errors raised while building a stage from its configuration.

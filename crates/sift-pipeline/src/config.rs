@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use sift_core::Stage;
 use sift_filters::{
     C4BadwordsConfig, C4QualityConfig, FinewebQualityConfig, GopherQualityConfig,
-    GopherRepetitionConfig, LanguageConfig, LineRegexConfig, MinWordsConfig, UrlBlocklistConfig,
+    GopherRepetitionConfig, JunkLinesConfig, LanguageConfig, LineRegexConfig, MinWordsConfig,
+    SpinConfig, UrlBlocklistConfig,
 };
 
 use crate::Error;
@@ -36,6 +37,10 @@ pub enum StageKind {
     LineRegex(LineRegexConfig),
     /// Drop documents with too few words.
     MinWords(MinWordsConfig),
+    /// Remove injected spam, ads, boilerplate and off-topic lines.
+    JunkLines(JunkLinesConfig),
+    /// Flag machine-spun text (score and evidence spans in `sift.flags`).
+    Spin(SpinConfig),
     /// Gopher quality rules (datatrove `GopherQualityFilter`).
     GopherQuality(GopherQualityConfig),
     /// Gopher repetition rules (datatrove `GopherRepetitionFilter`).
@@ -50,6 +55,12 @@ pub enum StageKind {
     UrlBlocklist(UrlBlocklistConfig),
     /// Language identification (datatrove `LanguageFilter`, fastText).
     Language(LanguageConfig),
+    /// Remove exact duplicates (normalised text), keeping the first.
+    ExactDedup(sift_dedup::ExactDedupConfig),
+    /// Remove near duplicates (MinHash LSH, datatrove-compatible).
+    MinhashDedup(sift_dedup::MinHashDedupConfig),
+    /// Remove lines repeated across documents, keeping the first.
+    ParagraphDedup(sift_dedup::ParagraphDedupConfig),
 }
 
 impl StageKind {
@@ -58,6 +69,8 @@ impl StageKind {
         match self {
             StageKind::LineRegex(_) => "line_regex",
             StageKind::MinWords(_) => "min_words",
+            StageKind::JunkLines(_) => "junk_lines",
+            StageKind::Spin(_) => "spin",
             StageKind::GopherQuality(_) => "gopher_quality",
             StageKind::GopherRepetition(_) => "gopher_repetition",
             StageKind::C4Quality(_) => "c4_quality",
@@ -65,6 +78,9 @@ impl StageKind {
             StageKind::FinewebQuality(_) => "fineweb_quality",
             StageKind::UrlBlocklist(_) => "url_blocklist",
             StageKind::Language(_) => "language",
+            StageKind::ExactDedup(_) => "exact_dedup",
+            StageKind::MinhashDedup(_) => "minhash_dedup",
+            StageKind::ParagraphDedup(_) => "paragraph_dedup",
         }
     }
 
@@ -77,6 +93,8 @@ impl StageKind {
         Ok(match self {
             StageKind::LineRegex(c) => Box::new(c.build(name).map_err(wrap)?),
             StageKind::MinWords(c) => Box::new(c.build(name).map_err(wrap)?),
+            StageKind::JunkLines(c) => Box::new(c.build(name).map_err(wrap)?),
+            StageKind::Spin(c) => Box::new(c.build(name).map_err(wrap)?),
             StageKind::GopherQuality(c) => Box::new(c.build(name).map_err(wrap)?),
             StageKind::GopherRepetition(c) => Box::new(c.build(name).map_err(wrap)?),
             StageKind::C4Quality(c) => Box::new(c.build(name).map_err(wrap)?),
@@ -84,7 +102,33 @@ impl StageKind {
             StageKind::FinewebQuality(c) => Box::new(c.build(name).map_err(wrap)?),
             StageKind::UrlBlocklist(c) => Box::new(c.build(name).map_err(wrap)?),
             StageKind::Language(c) => Box::new(c.build(name).map_err(wrap)?),
+            StageKind::ExactDedup(_)
+            | StageKind::MinhashDedup(_)
+            | StageKind::ParagraphDedup(_) => {
+                let dedup = self.build_dedup(name)?;
+                dedup
+                    .map(|d| Box::new(d) as Box<dyn Stage>)
+                    .ok_or_else(|| Error::Stage {
+                        name: name.to_string(),
+                        message: "not a dedup stage".into(),
+                    })?
+            }
         })
+    }
+
+    /// Build a global dedup stage (`None` for per-document stages); the
+    /// runner cuts the pipeline at these.
+    pub fn build_dedup(&self, name: &str) -> Result<Option<sift_dedup::DedupStage>, Error> {
+        let wrap = |e: sift_dedup::Error| Error::Stage {
+            name: name.to_string(),
+            message: e.to_string(),
+        };
+        Ok(Some(match self {
+            StageKind::ExactDedup(c) => c.build(name).map_err(wrap)?,
+            StageKind::MinhashDedup(c) => c.build(name).map_err(wrap)?,
+            StageKind::ParagraphDedup(c) => c.build(name).map_err(wrap)?,
+            _ => return Ok(None),
+        }))
     }
 }
 

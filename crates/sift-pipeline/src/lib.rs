@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod distributed;
+pub mod eval;
 pub mod presets;
 pub mod runner;
 

@@ -25,11 +25,21 @@ use sift_io::{FieldNames, OutputFormat, Record, Rejected, Shard, ShardOutput};
 
 use crate::{Error, PipelineConfig};
 
+mod phased;
+
+/// Default of [`Pipeline::set_memory_limit`]: 1 GiB.
+pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
+
 /// A built pipeline: validated stages ready to run.
 pub struct Pipeline {
     config: PipelineConfig,
     stages: Vec<Box<dyn Stage>>,
     fields: FieldNames,
+    /// The global (dedup) stages, at their pipeline positions; a pipeline
+    /// with any runs in passes (see `runner/phased.rs`).
+    dedup: Vec<Option<sift_dedup::DedupStage>>,
+    /// Bytes the dedup sorts may buffer before spilling to disk.
+    memory_limit: usize,
 }
 
 /// Where a document ended up.
@@ -122,11 +132,31 @@ impl Pipeline {
             text: config.input.text_key.clone(),
             id: config.input.id_key.clone(),
         };
+        let dedup = config
+            .stages
+            .iter()
+            .map(|s| s.kind.build_dedup(&s.name))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             config,
             stages,
             fields,
+            dedup,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
         })
+    }
+
+    /// Bound the memory of dedup's global steps (sort buffers; beyond it
+    /// they spill sorted runs to disk). MinHash clustering adds 4 to 8
+    /// bytes per document on top.
+    pub fn set_memory_limit(&mut self, bytes: usize) {
+        self.memory_limit = bytes;
+    }
+
+    /// Whether the pipeline has global (dedup) stages, so runs make
+    /// several passes over the data.
+    pub fn has_global_stages(&self) -> bool {
+        self.dedup.iter().any(Option::is_some)
     }
 
     /// The configuration this pipeline was built from.
@@ -268,6 +298,9 @@ impl Pipeline {
         opts: &RunOptions,
         progress: &Progress,
     ) -> Result<RunStats, Error> {
+        if self.has_global_stages() {
+            return phased::run(self, shards, opts, progress);
+        }
         let start = Instant::now();
         let out = &opts.output;
         prepare_output(self, shards, opts)?;
@@ -317,6 +350,12 @@ impl Pipeline {
         opts: &RunOptions,
         progress: &Progress,
     ) -> Result<RunStats, Error> {
+        if self.has_global_stages() {
+            return Err(Error::Output(
+                "dedup stages decide over the whole run: use Pipeline::run, not one shard at a time"
+                    .into(),
+            ));
+        }
         let mut records = shard.open(&self.fields, progress.bytes_read.clone())?;
         let mut output = ShardOutput::new(&opts.output, &shard.name, opts.format);
         let mut stats = self.new_stats();

@@ -6,6 +6,13 @@
 //! - [`count_sentences`]: datatrove's `split_into_sentences(text, "eng")` count.
 //! - [`pystr`]: Python `str` semantics (`isspace`, `strip`, `splitlines`, `isalpha`).
 //!
+//! Parity is checked against datatrove itself: `tests/golden.rs` compares with
+//! golden output committed from `peer_decisions.py --dump-tokens`
+//! (`scripts/make_fixture.py`); `scripts/agreement.py` measures whole corpora
+//! and `scripts/fuzz_vs_spacy.py` fuzzes random strings, URL-like strings and
+//! every code point (not run in CI: they need the Python reference).
+//! Tables come from `scripts/gen_tables.py`.
+//!
 //! ```
 //! let mut words = Vec::new();
 //! sift_text::split_words("Don't stop (e.g. at U.S.A.)... ok?", &mut words);

@@ -324,18 +324,31 @@ impl Tokenizer {
         } else {
             &specials.prefixes
         };
+        // The tokens' texts joined: a slice of `text` while they are adjacent,
+        // else copied into `self.key` (a run across a space between chunks).
+        let start = doc[i].start;
+        let mut joined_in_key = false;
         self.key.clear();
         for j in i..end {
             let t = doc[j];
             if t.space {
                 break;
             }
-            self.key.push_str(&text[t.start..t.end]);
+            if !joined_in_key && j > i && t.start != doc[j - 1].end {
+                self.key.push_str(&text[start..doc[j - 1].end]);
+                joined_in_key = true;
+            }
+            let key = if joined_in_key {
+                self.key.push_str(&text[t.start..t.end]);
+                &self.key[..]
+            } else {
+                &text[start..t.end]
+            };
             // Stop as soon as no pattern starts with these tokens.
-            if prefixes.get(&self.key).is_none() {
+            if prefixes.get(key).is_none() {
                 break;
             }
-            let Some(sp) = specials.get(&self.key) else {
+            let Some(sp) = specials.get(key) else {
                 continue;
             };
             let Some(pattern) = sp.pattern else {

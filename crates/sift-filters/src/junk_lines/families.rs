@@ -1,0 +1,324 @@
+//! Pattern families: the data files under `data/junk/`, parsed and compiled
+//! once per built stage.
+//!
+//! File syntax is described in `data/junk/README.md`. Parsing is strict: an
+//! unknown directive or a bad regex is a build error naming the file and line.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::{Regex, RegexSet};
+
+use crate::Error;
+
+/// Family files embedded in the binary, in matching priority order
+/// (boilerplate before spam: a cookie banner mentioning "free" is a cookie
+/// banner).
+pub const FAMILY_FILES: &[(&str, &str)] = &[
+    ("ad", include_str!("../../data/junk/ad.txt")),
+    ("cookie", include_str!("../../data/junk/cookie.txt")),
+    ("nav", include_str!("../../data/junk/nav.txt")),
+    ("share", include_str!("../../data/junk/share.txt")),
+    ("subscribe", include_str!("../../data/junk/subscribe.txt")),
+    ("promo", include_str!("../../data/junk/promo.txt")),
+    ("tail", include_str!("../../data/junk/tail.txt")),
+    ("pharma", include_str!("../../data/junk/pharma.txt")),
+    ("casino", include_str!("../../data/junk/casino.txt")),
+    ("essay", include_str!("../../data/junk/essay.txt")),
+    ("crypto", include_str!("../../data/junk/crypto.txt")),
+    ("loan", include_str!("../../data/junk/loan.txt")),
+    ("adult", include_str!("../../data/junk/adult.txt")),
+    ("commerce", include_str!("../../data/junk/commerce.txt")),
+];
+
+/// The shared calls-to-action family: its terms count for every spam family.
+pub const SHARED_FAMILY: &str = "commerce";
+
+/// Function words ignored by the coherence signal.
+pub const STOPWORDS: &str = include_str!("../../data/junk/stopwords.txt");
+
+const STAGE: &str = "junk_lines";
+
+/// One family as written in its file.
+#[derive(Debug, Default)]
+struct RawFamily {
+    name: String,
+    reason: String,
+    line: Vec<String>,
+    edge: Vec<String>,
+    inline: Vec<String>,
+    /// (term, weight, is_anchor)
+    terms: Vec<(String, f64, bool)>,
+    /// (regex, weight)
+    regexes: Vec<(String, f64)>,
+}
+
+fn parse_family(name: &str, text: &str) -> Result<RawFamily, Error> {
+    let err = |lineno: usize, message: String| Error::Config {
+        stage: STAGE,
+        key: format!("data/junk/{name}.txt:{lineno}"),
+        message,
+    };
+    #[derive(Clone, Copy)]
+    enum Section {
+        None,
+        Line,
+        Edge,
+        Inline,
+        Term(f64, bool),
+        Regex(f64),
+    }
+    let mut fam = RawFamily {
+        name: name.to_string(),
+        reason: name.to_string(),
+        ..RawFamily::default()
+    };
+    let mut section = Section::None;
+    for (i, raw) in text.lines().enumerate() {
+        let lineno = i + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(directive) = line.strip_prefix('@') {
+            let mut parts = directive.split_whitespace();
+            let head = parts.next().unwrap_or_default();
+            let arg = parts.next();
+            let weight = |default: f64| -> Result<f64, Error> {
+                match arg {
+                    None => Ok(default),
+                    Some(w) => w
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|w| w.is_finite())
+                        .ok_or_else(|| err(lineno, format!("bad weight `{w}`"))),
+                }
+            };
+            section = match head {
+                "reason" => {
+                    fam.reason = arg
+                        .ok_or_else(|| err(lineno, "@reason needs a code".into()))?
+                        .to_string();
+                    Section::None
+                }
+                "line" => Section::Line,
+                "edge" => Section::Edge,
+                "inline" => Section::Inline,
+                "anchor" => Section::Term(weight(3.0)?, true),
+                "term" => Section::Term(weight(1.0)?, false),
+                "regex" => Section::Regex(weight(1.0)?),
+                other => return Err(err(lineno, format!("unknown directive `@{other}`"))),
+            };
+            continue;
+        }
+        // Regex lines keep their inner spaces but not the trailing ones.
+        let entry = raw.trim_start().trim_end().to_string();
+        match section {
+            Section::None => {
+                return Err(err(lineno, "entry before any @section".into()));
+            }
+            Section::Line => fam.line.push(entry),
+            Section::Edge => fam.edge.push(entry),
+            Section::Inline => fam.inline.push(entry),
+            Section::Term(w, anchor) => fam.terms.push((entry.to_ascii_lowercase(), w, anchor)),
+            Section::Regex(w) => fam.regexes.push((entry, w)),
+        }
+    }
+    Ok(fam)
+}
+
+/// A lexicon pattern's meaning.
+#[derive(Debug, Clone, Copy)]
+pub struct TermInfo {
+    /// Family index.
+    pub family: u16,
+    /// Weight added to the family score.
+    pub weight: f32,
+    /// Whether the term names the family (a line needs one anchor).
+    pub anchor: bool,
+    /// Prefix term (`casino*`): no word boundary required on the right.
+    pub prefix: bool,
+}
+
+/// A family's identity after compilation.
+#[derive(Debug, Clone)]
+pub struct FamilyInfo {
+    /// Family name (file name).
+    pub name: String,
+    /// Reason code for removed lines.
+    pub reason: String,
+    /// The shared calls-to-action family.
+    pub is_shared: bool,
+}
+
+/// Everything compiled from the family files.
+#[derive(Debug)]
+pub struct Families {
+    /// Families in file order.
+    pub info: Vec<FamilyInfo>,
+    /// Whole-line boilerplate patterns.
+    pub line_set: RegexSet,
+    /// Family of each `line_set` pattern.
+    pub line_family: Vec<u16>,
+    /// Edge-only whole-line patterns.
+    pub edge_set: RegexSet,
+    /// Family of each `edge_set` pattern.
+    pub edge_family: Vec<u16>,
+    /// Inline junk stripped from kept lines (None: no inline patterns).
+    pub inline: Option<Regex>,
+    /// Lexicon automaton (ASCII case-insensitive).
+    pub lexicon: AhoCorasick,
+    /// Meaning of each lexicon pattern.
+    pub terms: Vec<TermInfo>,
+    /// Text of each lexicon pattern (for explanations).
+    pub term_text: Vec<String>,
+    /// Supporting regexes.
+    pub regex_set: RegexSet,
+    /// (family, weight) of each `regex_set` pattern.
+    pub regex_info: Vec<(u16, f32)>,
+    /// Words of non-anchor terms: generic sales vocabulary, not a topic, so
+    /// coherence ignores them.
+    pub generic_words: Vec<String>,
+    /// Single-word anchors and their family: the words that say whether a
+    /// family's topic is present in the document.
+    pub anchor_words: Vec<(String, u16)>,
+}
+
+impl Families {
+    /// Parse and compile the embedded files, keeping only the families for
+    /// which `enabled(name)` is true.
+    pub fn compile(enabled: impl Fn(&str) -> bool) -> Result<Self, Error> {
+        let mut raws = Vec::new();
+        for (name, text) in FAMILY_FILES {
+            if enabled(name) {
+                raws.push(parse_family(name, text)?);
+            }
+        }
+        let mut info = Vec::new();
+        let mut line_pats = Vec::new();
+        let mut line_family = Vec::new();
+        let mut edge_pats = Vec::new();
+        let mut edge_family = Vec::new();
+        let mut inline_pats = Vec::new();
+        let mut lex_pats = Vec::new();
+        let mut terms = Vec::new();
+        let mut regex_pats = Vec::new();
+        let mut regex_info = Vec::new();
+        let mut generic_words = Vec::new();
+        let mut anchor_words = Vec::new();
+        for (fi, fam) in raws.iter().enumerate() {
+            let fid = u16::try_from(fi).map_err(|_| Error::Config {
+                stage: STAGE,
+                key: "families".into(),
+                message: "too many families".into(),
+            })?;
+            info.push(FamilyInfo {
+                name: fam.name.clone(),
+                reason: fam.reason.clone(),
+                is_shared: fam.name == SHARED_FAMILY,
+            });
+            for p in &fam.line {
+                line_pats.push(format!("(?i)^(?:{p})$"));
+                line_family.push(fid);
+            }
+            for p in &fam.edge {
+                edge_pats.push(format!("(?i)^(?:{p})$"));
+                edge_family.push(fid);
+            }
+            for p in &fam.inline {
+                inline_pats.push(format!("(?:{p})"));
+            }
+            for (t, w, anchor) in &fam.terms {
+                let (t, prefix) = match t.strip_suffix('*') {
+                    Some(t) => (t.to_string(), true),
+                    None => (t.clone(), false),
+                };
+                if *anchor {
+                    if !t.contains(' ') {
+                        anchor_words.push((t.clone(), fid));
+                    }
+                } else {
+                    generic_words.push(t.clone());
+                }
+                lex_pats.push(t);
+                terms.push(TermInfo {
+                    family: fid,
+                    weight: *w as f32,
+                    anchor: *anchor,
+                    prefix,
+                });
+            }
+            for (r, w) in &fam.regexes {
+                regex_pats.push(format!("(?i){r}"));
+                regex_info.push((fid, *w as f32));
+            }
+        }
+        let set = |pats: &[String], key: &str| {
+            RegexSet::new(pats).map_err(|e| Error::Config {
+                stage: STAGE,
+                key: key.to_string(),
+                message: e.to_string(),
+            })
+        };
+        let inline = if inline_pats.is_empty() {
+            None
+        } else {
+            Some(
+                Regex::new(&inline_pats.join("|")).map_err(|e| Error::Config {
+                    stage: STAGE,
+                    key: "@inline".into(),
+                    message: e.to_string(),
+                })?,
+            )
+        };
+        let lexicon = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&lex_pats)
+            .map_err(|e| Error::Config {
+                stage: STAGE,
+                key: "@anchor/@term".into(),
+                message: e.to_string(),
+            })?;
+        generic_words.sort();
+        generic_words.dedup();
+        Ok(Self {
+            info,
+            line_set: set(&line_pats, "@line")?,
+            line_family,
+            edge_set: set(&edge_pats, "@edge")?,
+            edge_family,
+            inline,
+            lexicon,
+            term_text: lex_pats,
+            terms,
+            regex_set: set(&regex_pats, "@regex")?,
+            regex_info,
+            generic_words,
+            anchor_words,
+        })
+    }
+
+    /// Names of every embedded family.
+    pub fn all_names() -> impl Iterator<Item = &'static str> {
+        FAMILY_FILES.iter().map(|(n, _)| *n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_file_compiles() {
+        let f = Families::compile(|_| true).expect("embedded families compile");
+        assert_eq!(f.info.len(), FAMILY_FILES.len());
+        assert!(f.info.iter().any(|i| i.is_shared));
+        assert!(f.terms.iter().filter(|t| t.anchor).count() > 300);
+        assert!(f.inline.is_some());
+    }
+
+    #[test]
+    fn bad_directive_names_file_and_line() {
+        let err = parse_family("x", "# c\n@bogus\n").expect_err("unknown directive");
+        assert!(err.to_string().contains("data/junk/x.txt:2"), "{err}");
+    }
+}

@@ -1,0 +1,653 @@
+//! `junk_lines`: remove lines that do not belong to the document (injected
+//! spam, ad slots, scraper and CMS boilerplate, off-topic sales lines) and
+//! keep every real line, headings and short lines included.
+//!
+//! Several signals, none sufficient alone (details and numbers in
+//! `docs/junk_lines.md`):
+//!
+//! 1. **Pattern families** (`data/junk/*.txt`, embedded at compile time):
+//!    whole-line boilerplate patterns (`@line`), edge-only patterns (`@edge`),
+//!    and per-family lexicons (`@anchor`, `@term`, `@regex`).
+//! 2. **Coherence**: the share of a line's topic words that occur in the rest
+//!    of the document. Injected spam shares almost nothing with the article;
+//!    a heading shares a lot. A line at or above `max_coherence` is never
+//!    removed as spam, whatever its lexicon score.
+//! 3. **Shape**: a fragment (no final punctuation, at most 15 words) scores
+//!    up, a prose sentence scores down.
+//! 4. **Position**: `@edge` lines (a lone "Facebook", "Next", a section name)
+//!    are removed only inside a run of junk touching the head or tail of the
+//!    document (or an interior run holding other boilerplate).
+//! 5. **Repetition**: a spam candidate whose family recurs in the document
+//!    (or whose exact text repeats) scores up.
+//!
+//! A spam line is removed when `lexicon + shape + coherence + repetition >=
+//! spam_threshold` and it has at least one family anchor. Boilerplate
+//! `@line` patterns remove on their own; they are written to match whole
+//! lines that only ever are boilerplate.
+
+mod families;
+mod words;
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sift_core::{Document, LineEdit, Stage, Verdict};
+
+pub use families::FAMILY_FILES;
+use families::{Families, STOPWORDS};
+use words::{word_set, Tokenizer, WordMap, WordSet};
+
+use crate::Error;
+
+const STAGE: &str = "junk_lines";
+
+/// Configuration of [`JunkLines`]. Every key is optional; the defaults are
+/// the tuned values documented in `docs/junk_lines.md`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct JunkLinesConfig {
+    /// Families to switch off, by file name (`pharma`, `nav`, `commerce`, ...).
+    pub disable: Vec<String>,
+    /// Score a spam candidate needs to be removed.
+    pub spam_threshold: f64,
+    /// Lines whose coherence with the document reaches this value are never
+    /// removed as spam (0..=1).
+    pub max_coherence: f64,
+    /// Lines with no family anchor, no shared topic word and at least this
+    /// much calls-to-action weight are removed as `offtopic` (0 disables).
+    pub offtopic_min_cues: f64,
+    /// A head or tail run made only of `@edge` lines is removed when it has at
+    /// least this many lines.
+    pub min_edge_run: usize,
+    /// Strip `@inline` junk (`[ad_1]` glued to a sentence) from kept lines.
+    pub strip_inline: bool,
+    /// Record per-line evidence (family, score, coherence, terms) of spam
+    /// removals in `sift.flags.<stage name>`.
+    pub explain: bool,
+    /// Drop the document when more than this fraction of its non-blank lines
+    /// is removed (unset: never drop).
+    pub max_removed_fraction: Option<f64>,
+    /// Lines longer than this (bytes) are never junk.
+    pub max_line_chars: usize,
+}
+
+impl Default for JunkLinesConfig {
+    fn default() -> Self {
+        Self {
+            disable: Vec::new(),
+            spam_threshold: 6.0,
+            max_coherence: 0.8,
+            offtopic_min_cues: 4.0,
+            min_edge_run: 3,
+            strip_inline: true,
+            explain: false,
+            max_removed_fraction: None,
+            max_line_chars: 600,
+        }
+    }
+}
+
+/// Built `junk_lines` stage.
+#[derive(Debug)]
+pub struct JunkLines {
+    name: String,
+    cfg: JunkLinesConfig,
+    fam: Families,
+    shared: Option<u16>,
+    stop: WordSet,
+    /// Stopwords plus generic sales words: ignored when judging topicality.
+    generic: WordSet,
+    /// Single-word anchors -> bit set of their families.
+    anchor_words: WordMap<u64>,
+}
+
+fn config_err(key: &str, message: String) -> Error {
+    Error::Config {
+        stage: STAGE,
+        key: key.to_string(),
+        message,
+    }
+}
+
+impl JunkLinesConfig {
+    /// Validate, parse the family files and compile every automaton.
+    pub fn build(&self, name: &str) -> Result<JunkLines, Error> {
+        for d in &self.disable {
+            if !Families::all_names().any(|n| n == d) {
+                let known: Vec<_> = Families::all_names().collect();
+                return Err(config_err(
+                    "disable",
+                    format!("unknown family `{d}` (known: {})", known.join(", ")),
+                ));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.max_coherence) {
+            return Err(config_err(
+                "max_coherence",
+                format!("{} is not within 0..=1", self.max_coherence),
+            ));
+        }
+        if !self.spam_threshold.is_finite() || self.spam_threshold <= 0.0 {
+            return Err(config_err(
+                "spam_threshold",
+                format!("{} must be a positive number", self.spam_threshold),
+            ));
+        }
+        if !self.offtopic_min_cues.is_finite() || self.offtopic_min_cues < 0.0 {
+            return Err(config_err(
+                "offtopic_min_cues",
+                format!("{} must be >= 0 (0 disables)", self.offtopic_min_cues),
+            ));
+        }
+        if self.min_edge_run == 0 {
+            return Err(config_err("min_edge_run", "must be at least 1".into()));
+        }
+        if let Some(f) = self.max_removed_fraction {
+            if !(0.0..=1.0).contains(&f) {
+                return Err(config_err(
+                    "max_removed_fraction",
+                    format!("{f} is not within 0..=1"),
+                ));
+            }
+        }
+        let fam = Families::compile(|n| !self.disable.iter().any(|d| d == n))?;
+        let shared = fam
+            .info
+            .iter()
+            .position(|i| i.is_shared)
+            .and_then(|p| u16::try_from(p).ok());
+        let stop = word_set([STOPWORDS]);
+        let mut generic = word_set(fam.generic_words.iter().map(String::as_str));
+        generic.extend(stop.iter().copied());
+        let mut anchor_words = WordMap::default();
+        let mut tok = Tokenizer::default();
+        for (w, f) in &fam.anchor_words {
+            if let (Some(h), true) = (tok.word(w), *f < 64) {
+                *anchor_words.entry(h).or_insert(0u64) |= 1u64 << f;
+                generic.remove(&h);
+            }
+        }
+        Ok(JunkLines {
+            name: name.to_string(),
+            cfg: self.clone(),
+            fam,
+            shared,
+            stop,
+            generic,
+            anchor_words,
+        })
+    }
+}
+
+/// What pass one decided about a line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Class {
+    Blank,
+    /// Real text (possibly a spam candidate, decided in pass two).
+    Other,
+    /// Whole-line boilerplate pattern.
+    Strong(u16),
+    /// Edge-only boilerplate pattern.
+    Edge(u16),
+    /// Spam removed by score.
+    Spam(u16),
+    /// Off-topic sales line.
+    Offtopic,
+}
+
+/// Lexicon evidence for one line.
+#[derive(Debug, Default, Clone)]
+struct Evidence {
+    /// Family scores (anchors + terms + regexes), indexed by family.
+    score: Vec<f32>,
+    /// Whether the family has an anchor in the line.
+    anchored: Vec<bool>,
+    /// Shared calls-to-action weight.
+    cues: f32,
+    /// Matched lexicon pattern ids (for `explain`).
+    terms: Vec<u32>,
+    /// (start, end, pattern id) of every counted match.
+    spans: Vec<(usize, usize, u32)>,
+}
+
+impl Evidence {
+    fn any_anchor(&self) -> bool {
+        self.anchored.iter().any(|&a| a)
+    }
+}
+
+/// Characters stripped around a line before whole-line patterns are tried.
+fn is_decoration(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '•' | '·' | '▪' | '►' | '▸' | '*' | '|' | '–' | '—' | '-' | '\u{200b}' | '\u{feff}'
+        )
+}
+
+fn ends_in_punct(t: &str) -> bool {
+    t.chars().next_back().is_some_and(|c| {
+        matches!(
+            c,
+            '.' | '!' | '?' | '。' | '！' | '？' | '"' | '\'' | '”' | '’' | ')' | ':' | ';'
+        )
+    })
+}
+
+/// Index of the first pattern of `set` matching `text`.
+fn first_match(set: &regex::RegexSet, text: &str) -> Option<usize> {
+    if set.is_match(text) {
+        set.matches(text).iter().next()
+    } else {
+        None
+    }
+}
+
+fn is_word_char(c: Option<char>) -> bool {
+    c.is_some_and(char::is_alphanumeric)
+}
+
+impl JunkLines {
+    /// The configuration this stage was built from.
+    pub fn config(&self) -> &JunkLinesConfig {
+        &self.cfg
+    }
+
+    /// The reason a whole-line `@line` pattern gives `line` on its own (no
+    /// document context: no lexicon, coherence or position), if any.
+    pub fn pattern_reason(&self, line: &str) -> Option<&str> {
+        let core = line.trim().trim_matches(is_decoration);
+        let p = first_match(&self.fam.line_set, core)?;
+        Some(self.reason(Class::Strong(self.fam.line_family[p])))
+    }
+
+    fn lexicon(&self, t: &str, ev: &mut Evidence) {
+        let n = self.fam.info.len();
+        ev.score.clear();
+        ev.score.resize(n, 0.0);
+        ev.anchored.clear();
+        ev.anchored.resize(n, false);
+        ev.cues = 0.0;
+        ev.terms.clear();
+        ev.spans.clear();
+        for m in self.fam.lexicon.find_overlapping_iter(t) {
+            let info = self.fam.terms[m.pattern().as_usize()];
+            if is_word_char(t[..m.start()].chars().next_back())
+                || (!info.prefix && is_word_char(t[m.end()..].chars().next()))
+            {
+                continue;
+            }
+            let id = m.pattern().as_u32();
+            if ev.terms.contains(&id) {
+                continue;
+            }
+            ev.terms.push(id);
+            ev.spans.push((m.start(), m.end(), id));
+        }
+        // An anchor inside a longer anchor of its own family ("loans" inside
+        // "title loans") is the same evidence: count it once.
+        let spans = &ev.spans;
+        let mut keep = vec![true; spans.len()];
+        for (a, &(s, e, id)) in spans.iter().enumerate() {
+            let ta = self.fam.terms[id as usize];
+            keep[a] = !ta.anchor
+                || !spans.iter().any(|&(s2, e2, id2)| {
+                    let tb = self.fam.terms[id2 as usize];
+                    tb.anchor && tb.family == ta.family && s2 <= s && e <= e2 && e2 - s2 > e - s
+                });
+        }
+        let mut kept_terms = Vec::with_capacity(spans.len());
+        let mut kept_spans = Vec::with_capacity(spans.len());
+        for (k, &span) in spans.iter().enumerate() {
+            if !keep[k] {
+                continue;
+            }
+            let info = self.fam.terms[span.2 as usize];
+            kept_terms.push(span.2);
+            kept_spans.push(span);
+            if Some(info.family) == self.shared {
+                ev.cues += info.weight;
+            } else {
+                let f = usize::from(info.family);
+                ev.score[f] += info.weight;
+                ev.anchored[f] |= info.anchor;
+            }
+        }
+        ev.terms = kept_terms;
+        ev.spans = kept_spans;
+    }
+
+    fn regexes(&self, t: &str, ev: &mut Evidence) {
+        for i in self.fam.regex_set.matches(t).iter() {
+            let (f, w) = self.fam.regex_info[i];
+            if Some(f) == self.shared {
+                ev.cues += w;
+            } else {
+                ev.score[usize::from(f)] += w;
+            }
+        }
+    }
+
+    /// Decide every line; returns the edits and explanation records.
+    fn decide(&self, text: &str) -> (Vec<LineEdit>, Vec<Value>, Vec<Value>) {
+        let lines: Vec<&str> = text.split('\n').collect();
+        let n = lines.len();
+        let mut class = vec![Class::Blank; n];
+        let mut evidence: Vec<Option<Evidence>> = vec![None; n];
+        let mut fragment = vec![false; n];
+        let mut prose = vec![false; n];
+        let mut scratch = Evidence::default();
+        let mut any_candidate = false;
+
+        // Pass one: patterns, lexicon and shape, line by line.
+        for (i, raw) in lines.iter().enumerate() {
+            let t = raw.trim();
+            if t.is_empty() {
+                continue;
+            }
+            class[i] = Class::Other;
+            if t.len() > self.cfg.max_line_chars {
+                continue;
+            }
+            let n_words = t.split_whitespace().count();
+            let punct = ends_in_punct(t);
+            fragment[i] = !punct && n_words <= 12;
+            prose[i] = punct && n_words >= 10;
+            let core = t.trim_matches(is_decoration);
+            if core.is_empty() {
+                continue;
+            }
+            // `is_match` first: one DFA pass, no per-pattern bookkeeping for
+            // the (many) lines that match nothing.
+            if let Some(p) = first_match(&self.fam.line_set, core) {
+                class[i] = Class::Strong(self.fam.line_family[p]);
+                continue;
+            }
+            self.lexicon(t, &mut scratch);
+            let anchored = scratch.any_anchor();
+            let offtopic_candidate = self.cfg.offtopic_min_cues > 0.0
+                && fragment[i]
+                && f64::from(scratch.cues) >= self.cfg.offtopic_min_cues * 0.5;
+            if anchored || offtopic_candidate {
+                self.regexes(t, &mut scratch);
+                evidence[i] = Some(scratch.clone());
+                any_candidate = true;
+                if anchored {
+                    continue;
+                }
+            }
+            if let Some(p) = first_match(&self.fam.edge_set, core) {
+                class[i] = Class::Edge(self.fam.edge_family[p]);
+            }
+        }
+
+        // Pass two: coherence of candidates against the document's core.
+        let mut explain = Vec::new();
+        if any_candidate {
+            let mut tok = Tokenizer::default();
+            let mut words: Vec<Vec<u64>> = vec![Vec::new(); n];
+            let mut df: WordMap<u32> = WordMap::default();
+            let core: Vec<bool> = (0..n)
+                .map(|i| class[i] == Class::Other && (evidence[i].is_none() || prose[i]))
+                .collect();
+            for i in 0..n {
+                if class[i] == Class::Blank {
+                    continue;
+                }
+                let mut w = Vec::new();
+                tok.content_words(lines[i], &self.stop, &mut w);
+                if core[i] {
+                    for &h in &w {
+                        *df.entry(h).or_insert(0) += 1;
+                    }
+                }
+                words[i] = w;
+            }
+            // Family recurrence: how many candidate lines anchor each family.
+            let mut family_lines = vec![0u32; self.fam.info.len()];
+            let mut exact: std::collections::HashMap<&str, u32> = Default::default();
+            for (i, ev) in evidence.iter().enumerate() {
+                if let (Some(ev), false) = (ev, core[i]) {
+                    for (f, &a) in ev.anchored.iter().enumerate() {
+                        family_lines[f] += u32::from(a);
+                    }
+                    *exact.entry(lines[i].trim()).or_insert(0) += 1;
+                }
+            }
+            for i in 0..n {
+                let Some(ev) = &evidence[i] else { continue };
+                let own = u32::from(core[i]);
+                let in_doc = |h: &u64| df.get(h).copied().unwrap_or(0) > own;
+                // Single-word anchors of each family present in the rest of
+                // the document: the family's topic belongs to the article.
+                let mut family_in_doc = 0u64;
+                for h in &words[i] {
+                    if let Some(&bits) = self.anchor_words.get(h) {
+                        if in_doc(h) {
+                            family_in_doc |= bits;
+                        }
+                    }
+                }
+                // Coherence of the remaining topic words (neither generic
+                // sales vocabulary nor anchors).
+                let mut topic = 0u32;
+                let mut shared = 0u32;
+                for h in &words[i] {
+                    if self.generic.contains(h) || self.anchor_words.contains_key(h) {
+                        continue;
+                    }
+                    topic += 1;
+                    shared += u32::from(in_doc(h));
+                }
+                let coherence = if topic == 0 {
+                    0.0
+                } else {
+                    f64::from(shared) / f64::from(topic)
+                };
+                if shared >= 2 && coherence >= self.cfg.max_coherence {
+                    continue;
+                }
+                let shape = if fragment[i] {
+                    1.0
+                } else if prose[i] {
+                    -2.0
+                } else if ends_in_punct(lines[i].trim()) {
+                    -1.0
+                } else {
+                    0.0
+                };
+                let coh_adj = if topic > 0 && shared == 0 {
+                    1.0
+                } else if shared >= 2 && coherence >= 0.5 {
+                    -1.0
+                } else {
+                    0.0
+                };
+                // Words the lexicon does not explain: spam is made of its
+                // vocabulary, a real line mentioning a drug is not.
+                let density = -0.5 * f64::from(topic.saturating_sub(2));
+                let repeated = exact.get(lines[i].trim()).copied().unwrap_or(0) > 1;
+                let mut best: Option<(u16, f64, bool)> = None;
+                for (f, &a) in ev.anchored.iter().enumerate() {
+                    if !a {
+                        continue;
+                    }
+                    let rep = if repeated || family_lines[f] > 1 {
+                        1.0
+                    } else {
+                        0.0
+                    };
+                    let present = f < 64 && family_in_doc & (1u64 << f) != 0;
+                    let topical = if present { -3.0 } else { 1.0 };
+                    let s = f64::from(ev.score[f])
+                        + f64::from(ev.cues)
+                        + shape
+                        + topical
+                        + coh_adj
+                        + density
+                        + rep;
+                    if best.is_none_or(|(_, b, _)| s > b) {
+                        best = u16::try_from(f).ok().map(|f| (f, s, present));
+                    }
+                }
+                let decided = match best {
+                    Some((f, s, _)) if s >= self.cfg.spam_threshold => Some((Class::Spam(f), s)),
+                    None if self.cfg.offtopic_min_cues > 0.0
+                        && shared == 0
+                        && fragment[i]
+                        && f64::from(ev.cues) >= self.cfg.offtopic_min_cues =>
+                    {
+                        Some((Class::Offtopic, f64::from(ev.cues)))
+                    }
+                    _ => None,
+                };
+                if let Some((c, score)) = decided {
+                    class[i] = c;
+                    if self.cfg.explain {
+                        let terms: Vec<&str> = ev
+                            .terms
+                            .iter()
+                            .filter_map(|&id| self.fam.term_text.get(id as usize))
+                            .map(String::as_str)
+                            .collect();
+                        explain.push(json!({
+                            "line": i,
+                            "reason": self.reason(c),
+                            "family": best
+                                .and_then(|b| self.fam.info.get(usize::from(b.0)))
+                                .map_or("commerce", |f| f.name.as_str()),
+                            "score": (score * 100.0).round() / 100.0,
+                            "coherence": (coherence * 100.0).round() / 100.0,
+                            "family_in_doc": best.is_some_and(|b| b.2),
+                            "terms": terms,
+                        }));
+                    }
+                }
+            }
+        }
+
+        // Position: runs of junk; edge lines go only inside qualifying runs.
+        let non_blank: Vec<usize> = (0..n).filter(|&i| class[i] != Class::Blank).collect();
+        let is_junk = |c: Class| matches!(c, Class::Strong(_) | Class::Spam(_) | Class::Offtopic);
+        let mut k = 0;
+        while k < non_blank.len() {
+            let c = class[non_blank[k]];
+            if !(is_junk(c) || matches!(c, Class::Edge(_))) {
+                k += 1;
+                continue;
+            }
+            let start = k;
+            while k < non_blank.len() {
+                let c = class[non_blank[k]];
+                if is_junk(c) || matches!(c, Class::Edge(_)) {
+                    k += 1;
+                } else {
+                    break;
+                }
+            }
+            let run = &non_blank[start..k];
+            let strong = run.iter().filter(|&&i| is_junk(class[i])).count();
+            let edges = run.len() - strong;
+            let at_edge = start == 0 || k == non_blank.len();
+            let remove = if at_edge {
+                strong >= 1 || edges >= self.cfg.min_edge_run
+            } else {
+                strong >= 1 && edges >= 2
+            };
+            if !remove {
+                for &i in run {
+                    if matches!(class[i], Class::Edge(_)) {
+                        class[i] = Class::Other;
+                    }
+                }
+            }
+        }
+
+        let mut stripped = Vec::new();
+        let edits = lines
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| match class[i] {
+                Class::Blank => LineEdit::Keep,
+                Class::Other => match (&self.fam.inline, self.cfg.strip_inline) {
+                    (Some(re), true) if re.is_match(raw) => {
+                        let out = re.replace_all(raw, "");
+                        stripped.push(json!({"line": i, "text": raw}));
+                        if out.trim().is_empty() {
+                            LineEdit::Remove(Cow::Borrowed("ad"))
+                        } else {
+                            LineEdit::Replace(out.trim_end().to_string())
+                        }
+                    }
+                    _ => LineEdit::Keep,
+                },
+                c => LineEdit::Remove(Cow::Owned(self.reason(c).to_string())),
+            })
+            .collect();
+        (edits, explain, stripped)
+    }
+
+    fn reason(&self, c: Class) -> &str {
+        match c {
+            Class::Strong(f) | Class::Edge(f) | Class::Spam(f) => self
+                .fam
+                .info
+                .get(usize::from(f))
+                .map_or("junk", |i| i.reason.as_str()),
+            Class::Offtopic => "offtopic",
+            Class::Blank | Class::Other => "keep",
+        }
+    }
+}
+
+impl Stage for JunkLines {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn process(&self, doc: &mut Document) -> Verdict {
+        let (edits, explain, stripped) = self.decide(&doc.text);
+        let non_blank = doc
+            .text
+            .split('\n')
+            .filter(|l| !l.trim().is_empty())
+            .count();
+        if !explain.is_empty() || !stripped.is_empty() {
+            let mut v = serde_json::Map::new();
+            if !explain.is_empty() {
+                // Current line numbers -> original ones.
+                let explain = explain
+                    .into_iter()
+                    .map(|mut e| {
+                        if let Some(l) = e.get("line").and_then(Value::as_u64) {
+                            e["line"] = json!(doc.original_line_index(l as usize));
+                        }
+                        e
+                    })
+                    .collect();
+                v.insert("explain".into(), Value::Array(explain));
+            }
+            if !stripped.is_empty() {
+                let stripped = stripped
+                    .into_iter()
+                    .map(|mut e| {
+                        if let Some(l) = e.get("line").and_then(Value::as_u64) {
+                            e["line"] = json!(doc.original_line_index(l as usize));
+                        }
+                        e
+                    })
+                    .collect();
+                v.insert("stripped_inline".into(), Value::Array(stripped));
+            }
+            doc.flag(self.name.clone(), Value::Object(v));
+        }
+        let removed = doc.apply_line_edits(&self.name, &edits);
+        match self.cfg.max_removed_fraction {
+            Some(max) if non_blank > 0 && removed as f64 / non_blank as f64 > max => {
+                Verdict::drop_static("too_much_junk")
+            }
+            _ => Verdict::Keep,
+        }
+    }
+}
