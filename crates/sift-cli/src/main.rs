@@ -2,6 +2,7 @@
 //! removal. Thin: parse arguments, load the pipeline, run, report.
 
 mod decisions;
+mod eval;
 mod dedup;
 mod eval;
 mod explain;
@@ -36,6 +37,11 @@ enum Command {
     },
     /// Show one document with each removed line marked and the verdict.
     Explain(explain::ExplainArgs),
+    /// Score a pipeline against labelled data.
+    Eval {
+        #[command(subcommand)]
+        what: eval::EvalCommand,
+    },
     /// Inspect the duplicates a run removed.
     Dedup {
         #[command(subcommand)]
@@ -67,6 +73,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Presets { action } => presets(action),
         Command::Explain(args) => explain::explain(args),
+        Command::Eval { what } => eval::eval(what),
         Command::Dedup { action } => dedup::dedup(action),
         Command::Eval { what } => eval::eval(what),
         Command::Report(args) => report::report(args),
