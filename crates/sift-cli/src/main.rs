@@ -2,7 +2,6 @@
 //! removal. Thin: parse arguments, load the pipeline, run, report.
 
 mod decisions;
-mod eval;
 mod dedup;
 mod eval;
 mod explain;
@@ -37,11 +36,6 @@ enum Command {
     },
     /// Show one document with each removed line marked and the verdict.
     Explain(explain::ExplainArgs),
-    /// Score a pipeline against labelled data.
-    Eval {
-        #[command(subcommand)]
-        what: eval::EvalCommand,
-    },
     /// Inspect the duplicates a run removed.
     Dedup {
         #[command(subcommand)]
@@ -73,7 +67,6 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Presets { action } => presets(action),
         Command::Explain(args) => explain::explain(args),
-        Command::Eval { what } => eval::eval(what),
         Command::Dedup { action } => dedup::dedup(action),
         Command::Eval { what } => eval::eval(what),
         Command::Report(args) => report::report(args),

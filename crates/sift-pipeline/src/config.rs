@@ -41,10 +41,6 @@ pub enum StageKind {
     JunkLines(JunkLinesConfig),
     /// Flag machine-spun text (score and evidence spans in `sift.flags`).
     Spin(SpinConfig),
-    /// Remove injected spam, ads, boilerplate and off-topic lines.
-    JunkLines(JunkLinesConfig),
-    /// Flag machine-spun text (score and evidence spans in `sift.flags`).
-    Spin(SpinConfig),
     /// Gopher quality rules (datatrove `GopherQualityFilter`).
     GopherQuality(GopherQualityConfig),
     /// Gopher repetition rules (datatrove `GopherRepetitionFilter`).
@@ -75,8 +71,6 @@ impl StageKind {
             StageKind::MinWords(_) => "min_words",
             StageKind::JunkLines(_) => "junk_lines",
             StageKind::Spin(_) => "spin",
-            StageKind::JunkLines(_) => "junk_lines",
-            StageKind::Spin(_) => "spin",
             StageKind::GopherQuality(_) => "gopher_quality",
             StageKind::GopherRepetition(_) => "gopher_repetition",
             StageKind::C4Quality(_) => "c4_quality",
@@ -99,8 +93,6 @@ impl StageKind {
         Ok(match self {
             StageKind::LineRegex(c) => Box::new(c.build(name).map_err(wrap)?),
             StageKind::MinWords(c) => Box::new(c.build(name).map_err(wrap)?),
-            StageKind::JunkLines(c) => Box::new(c.build(name).map_err(wrap)?),
-            StageKind::Spin(c) => Box::new(c.build(name).map_err(wrap)?),
             StageKind::JunkLines(c) => Box::new(c.build(name).map_err(wrap)?),
             StageKind::Spin(c) => Box::new(c.build(name).map_err(wrap)?),
             StageKind::GopherQuality(c) => Box::new(c.build(name).map_err(wrap)?),
