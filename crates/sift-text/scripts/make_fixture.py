@@ -84,7 +84,8 @@ def main():
             for line in f:
                 d = json.loads(line)
                 gold[d["id"]] = d
-    with gzip.GzipFile(args.out, "wb", mtime=0) as gz:
+    # No file name or time in the gzip header: the output is byte-reproducible.
+    with open(args.out, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
         for id_, text in docs:
             g = gold[id_]
             rec = {"id": id_, "text": text, "words": g["words"], "n_sentences": len(g["sentences"])}
