@@ -547,13 +547,19 @@ impl JunkLines {
                 }
             }
             let run = &non_blank[start..k];
-            let strong = run.iter().filter(|&&i| is_junk(class[i])).count();
-            let edges = run.len() - strong;
+            let junk = run.iter().filter(|&&i| is_junk(class[i])).count();
+            let edges = run.len() - junk;
             let at_edge = start == 0 || k == non_blank.len();
+            // Inside the text only boilerplate vouches for its neighbours:
+            // spam is injected between real paragraphs, next to real lines.
+            let boilerplate = run
+                .iter()
+                .filter(|&&i| matches!(class[i], Class::Strong(_)))
+                .count();
             let remove = if at_edge {
-                strong >= 1 || edges >= self.cfg.min_edge_run
+                junk >= 1 || edges >= self.cfg.min_edge_run
             } else {
-                strong >= 1 && edges >= 2
+                boilerplate >= 1 && edges >= 2
             };
             if !remove {
                 for &i in run {

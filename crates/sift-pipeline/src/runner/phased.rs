@@ -138,6 +138,12 @@ pub(super) fn run(
         .map(|s| read_marker(&marker_path(out, &s.name)).is_some())
         .collect();
     let mut summaries: Vec<GroupSummary> = Vec::new();
+    // A finished run (every shard has its marker) has nothing left to do.
+    let passes = if finished.iter().all(|&f| f) {
+        0
+    } else {
+        passes
+    };
     for pass in 0..passes {
         let last = pass + 1 == passes;
         let prev = pass.checked_sub(1).map(|g| p.group(&plan, g, out));
