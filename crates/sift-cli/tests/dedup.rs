@@ -122,7 +122,6 @@ fn exact_and_near_duplicates_are_removed_with_their_cluster() {
 }
 
 #[test]
-#[ignore = "dedup runner phases are unfinished: a rerun with another --threads refuses the dedup work files (issue 5 open)"]
 fn output_is_identical_for_any_thread_count_and_memory_limit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let a = run_dedup(dir.path(), "a", EXACT_MINHASH, &["-j", "1"]);
