@@ -317,18 +317,23 @@ impl Spin {
                     {
                         continue;
                     }
-                    let lower = left[0].text.to_lowercase();
-                    if l == 1 && self.reduplications.contains(&lower) {
+                    if l == 1
+                        && self
+                            .reduplications
+                            .iter()
+                            .any(|r| r.eq_ignore_ascii_case(left[0].text))
+                    {
                         continue;
                     }
                     // "the Internet and Internet privacy", "AirPods and
                     // AirPods 2": the right side goes on into a longer name.
                     if let Some(next) = toks.get(k + 1 + l) {
                         let glued = Self::tight(text, &toks[k + l..k + 2 + l]);
-                        let lower = next.text.to_lowercase();
-                        let verb_like = next.text.chars().next().is_some_and(char::is_lowercase)
-                            && (lower.ends_with("ed") || lower.ends_with("ing"));
-                        if glued && !verb_like && !CLAUSE_WORDS.contains(&lower.as_str()) {
+                        let t = next.text;
+                        let verb_like = t.chars().next().is_some_and(char::is_lowercase)
+                            && (t.ends_with("ed") || t.ends_with("ing"));
+                        let clause = CLAUSE_WORDS.iter().any(|c| c.eq_ignore_ascii_case(t));
+                        if glued && !verb_like && !clause {
                             continue;
                         }
                     }
@@ -343,7 +348,7 @@ impl Spin {
                 }
             }
             // "calls the X the X"
-            if NAMING_VERBS.contains(&word.to_lowercase().as_str()) {
+            if NAMING_VERBS.iter().any(|v| v.eq_ignore_ascii_case(word)) {
                 let mut p = k + 1;
                 if p < n && toks[p].text == "the" {
                     p += 1;

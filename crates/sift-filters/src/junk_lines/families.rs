@@ -4,8 +4,8 @@
 //! File syntax is described in `data/junk/README.md`. Parsing is strict: an
 //! unknown directive or a bad regex is a build error naming the file and line.
 
-use aho_corasick::{AhoCorasick, MatchKind};
-use regex::{Regex, RegexSet};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::{Regex, RegexSet, RegexSetBuilder};
 
 use crate::Error;
 
@@ -29,6 +29,10 @@ pub const FAMILY_FILES: &[(&str, &str)] = &[
     ("commerce", include_str!("../../data/junk/commerce.txt")),
 ];
 
+/// Whole-line patterns are tried on lines up to this many bytes (after
+/// trimming); longer lines only meet the patterns of `@long` families.
+pub const SHORT_LINE: usize = 300;
+
 /// The shared calls-to-action family: its terms count for every spam family.
 pub const SHARED_FAMILY: &str = "commerce";
 
@@ -42,6 +46,9 @@ const STAGE: &str = "junk_lines";
 struct RawFamily {
     name: String,
     reason: String,
+    /// `@long`: whole-line patterns also tried on lines longer than
+    /// [`SHORT_LINE`].
+    long: bool,
     line: Vec<String>,
     edge: Vec<String>,
     inline: Vec<String>,
@@ -99,6 +106,10 @@ fn parse_family(name: &str, text: &str) -> Result<RawFamily, Error> {
                         .to_string();
                     Section::None
                 }
+                "long" => {
+                    fam.long = true;
+                    Section::None
+                }
                 "line" => Section::Line,
                 "edge" => Section::Edge,
                 "inline" => Section::Inline,
@@ -123,6 +134,18 @@ fn parse_family(name: &str, text: &str) -> Result<RawFamily, Error> {
         }
     }
     Ok(fam)
+}
+
+/// ASCII word boundaries instead of Unicode ones: the lazy DFA cannot
+/// evaluate a Unicode `\b` next to a non-ASCII character and hands the whole
+/// search to the (much slower) PikeVM; every boundary in the data files sits
+/// next to an ASCII word anyway.
+fn dfa_friendly(pattern: &str) -> String {
+    let p = pattern.replace(r"\b", r"(?-u:\b)");
+    match Regex::new(r"\{(\d+),\d+\}") {
+        Ok(re) => re.replace_all(&p, "{$1,}").into_owned(),
+        Err(_) => p,
+    }
 }
 
 /// A lexicon pattern's meaning.
@@ -158,6 +181,11 @@ pub struct Families {
     pub line_set: RegexSet,
     /// Family of each `line_set` pattern.
     pub line_family: Vec<u16>,
+    /// Whole-line patterns of `@long` families, for lines longer than
+    /// [`SHORT_LINE`].
+    pub long_line_set: RegexSet,
+    /// Family of each `long_line_set` pattern.
+    pub long_line_family: Vec<u16>,
     /// Edge-only whole-line patterns.
     pub edge_set: RegexSet,
     /// Family of each `edge_set` pattern.
@@ -195,6 +223,8 @@ impl Families {
         let mut info = Vec::new();
         let mut line_pats = Vec::new();
         let mut line_family = Vec::new();
+        let mut long_pats = Vec::new();
+        let mut long_family = Vec::new();
         let mut edge_pats = Vec::new();
         let mut edge_family = Vec::new();
         let mut inline_pats = Vec::new();
@@ -216,11 +246,15 @@ impl Families {
                 is_shared: fam.name == SHARED_FAMILY,
             });
             for p in &fam.line {
-                line_pats.push(format!("(?i)^(?:{p})$"));
+                line_pats.push(format!("(?i)^(?:{})$", dfa_friendly(p)));
                 line_family.push(fid);
+                if fam.long {
+                    long_pats.push(format!("(?i)^(?:{})$", dfa_friendly(p)));
+                    long_family.push(fid);
+                }
             }
             for p in &fam.edge {
-                edge_pats.push(format!("(?i)^(?:{p})$"));
+                edge_pats.push(format!("(?i)^(?:{})$", dfa_friendly(p)));
                 edge_family.push(fid);
             }
             for p in &fam.inline {
@@ -247,16 +281,19 @@ impl Families {
                 });
             }
             for (r, w) in &fam.regexes {
-                regex_pats.push(format!("(?i){r}"));
+                regex_pats.push(format!("(?i){}", dfa_friendly(r)));
                 regex_info.push((fid, *w as f32));
             }
         }
         let set = |pats: &[String], key: &str| {
-            RegexSet::new(pats).map_err(|e| Error::Config {
-                stage: STAGE,
-                key: key.to_string(),
-                message: e.to_string(),
-            })
+            RegexSetBuilder::new(pats)
+                .dfa_size_limit(8 << 20)
+                .build()
+                .map_err(|e| Error::Config {
+                    stage: STAGE,
+                    key: key.to_string(),
+                    message: e.to_string(),
+                })
         };
         let inline = if inline_pats.is_empty() {
             None
@@ -271,6 +308,7 @@ impl Families {
         };
         let lexicon = AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::Standard)
             .build(&lex_pats)
             .map_err(|e| Error::Config {
@@ -284,6 +322,8 @@ impl Families {
             info,
             line_set: set(&line_pats, "@line")?,
             line_family,
+            long_line_set: set(&long_pats, "@line")?,
+            long_line_family: long_family,
             edge_set: set(&edge_pats, "@edge")?,
             edge_family,
             inline,

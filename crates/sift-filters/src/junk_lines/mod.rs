@@ -35,12 +35,20 @@ use serde_json::{json, Value};
 use sift_core::{Document, LineEdit, Stage, Verdict};
 
 pub use families::FAMILY_FILES;
-use families::{Families, STOPWORDS};
+use families::{Families, SHORT_LINE, STOPWORDS};
 use words::{word_set, Tokenizer, WordMap, WordSet};
 
 use crate::Error;
 
 const STAGE: &str = "junk_lines";
+
+/// Edge-only patterns describe labels and buttons: longer lines skip them.
+const EDGE_LINE: usize = 120;
+
+/// Shape bit: no final punctuation, at most 12 words.
+const FRAGMENT: u8 = 1;
+/// Shape bit: ends in punctuation, at least 10 words.
+const PROSE: u8 = 2;
 
 /// Configuration of [`JunkLines`]. Every key is optional; the defaults are
 /// the tuned values documented in `docs/junk_lines.md`.
@@ -334,11 +342,11 @@ impl JunkLines {
         let lines: Vec<&str> = text.split('\n').collect();
         let n = lines.len();
         let mut class = vec![Class::Blank; n];
-        let mut evidence: Vec<Option<Evidence>> = vec![None; n];
-        let mut fragment = vec![false; n];
-        let mut prose = vec![false; n];
+        // Shape bits per line: FRAGMENT, PROSE.
+        let mut shape_bits = vec![0u8; n];
+        // Spam and off-topic candidates: (line, evidence). Few per document.
+        let mut candidates: Vec<(usize, Evidence)> = Vec::new();
         let mut scratch = Evidence::default();
-        let mut any_candidate = false;
 
         // Pass one: patterns, lexicon and shape, line by line.
         for (i, raw) in lines.iter().enumerate() {
@@ -350,79 +358,106 @@ impl JunkLines {
             if t.len() > self.cfg.max_line_chars {
                 continue;
             }
-            let n_words = t.split_whitespace().count();
+            // Words up to 20: enough for every shape decision below.
+            let n_words = t.split_whitespace().take(20).count();
             let punct = ends_in_punct(t);
-            fragment[i] = !punct && n_words <= 12;
-            prose[i] = punct && n_words >= 10;
+            let fragment = !punct && n_words <= 12;
+            shape_bits[i] =
+                u8::from(fragment) * FRAGMENT | u8::from(punct && n_words >= 10) * PROSE;
             let core = t.trim_matches(is_decoration);
             if core.is_empty() {
                 continue;
             }
             // `is_match` first: one DFA pass, no per-pattern bookkeeping for
             // the (many) lines that match nothing.
-            if let Some(p) = first_match(&self.fam.line_set, core) {
-                class[i] = Class::Strong(self.fam.line_family[p]);
+            // Long lines and long sentences can only be cookie banners or
+            // scraper tails (`@long` families).
+            let long = core.len() > SHORT_LINE || (punct && n_words >= 20);
+            let strong = if !long {
+                first_match(&self.fam.line_set, core).map(|p| self.fam.line_family[p])
+            } else {
+                first_match(&self.fam.long_line_set, core).map(|p| self.fam.long_line_family[p])
+            };
+            if let Some(f) = strong {
+                class[i] = Class::Strong(f);
+                continue;
+            }
+            // A sentence of 20 words or more never scores as spam (shape and
+            // density sink it): skip the lexicon, the bulk of real text.
+            if punct && n_words >= 20 {
                 continue;
             }
             self.lexicon(t, &mut scratch);
             let anchored = scratch.any_anchor();
-            let offtopic_candidate = self.cfg.offtopic_min_cues > 0.0
-                && fragment[i]
-                && f64::from(scratch.cues) >= self.cfg.offtopic_min_cues * 0.5;
-            if anchored || offtopic_candidate {
+            // Off-topic needs `offtopic_min_cues`; the regexes add at most
+            // one cue in practice (a year), so only near misses pay for them.
+            let offtopic_near = self.cfg.offtopic_min_cues > 0.0
+                && fragment
+                && f64::from(scratch.cues) + 1.0 >= self.cfg.offtopic_min_cues;
+            if anchored || offtopic_near {
                 self.regexes(t, &mut scratch);
-                evidence[i] = Some(scratch.clone());
-                any_candidate = true;
+                if anchored || f64::from(scratch.cues) >= self.cfg.offtopic_min_cues {
+                    candidates.push((i, scratch.clone()));
+                }
                 if anchored {
                     continue;
                 }
             }
-            if let Some(p) = first_match(&self.fam.edge_set, core) {
-                class[i] = Class::Edge(self.fam.edge_family[p]);
+            if core.len() <= EDGE_LINE {
+                if let Some(p) = first_match(&self.fam.edge_set, core) {
+                    class[i] = Class::Edge(self.fam.edge_family[p]);
+                }
             }
         }
 
         // Pass two: coherence of candidates against the document's core.
         let mut explain = Vec::new();
-        if any_candidate {
+        if !candidates.is_empty() {
             let mut tok = Tokenizer::default();
-            let mut words: Vec<Vec<u64>> = vec![Vec::new(); n];
-            let mut df: WordMap<u32> = WordMap::default();
+            let is_candidate = {
+                let mut v = vec![false; n];
+                for (i, _) in &candidates {
+                    v[*i] = true;
+                }
+                v
+            };
             let core: Vec<bool> = (0..n)
-                .map(|i| class[i] == Class::Other && (evidence[i].is_none() || prose[i]))
+                .map(|i| {
+                    class[i] == Class::Other && (!is_candidate[i] || shape_bits[i] & PROSE != 0)
+                })
                 .collect();
-            for i in 0..n {
-                if class[i] == Class::Blank {
-                    continue;
-                }
-                let mut w = Vec::new();
+            // Document frequency of content words over the core lines.
+            let mut df: WordMap<u32> = WordMap::default();
+            let mut w = Vec::new();
+            for i in (0..n).filter(|&i| core[i]) {
                 tok.content_words(lines[i], &self.stop, &mut w);
-                if core[i] {
-                    for &h in &w {
-                        *df.entry(h).or_insert(0) += 1;
-                    }
+                for &h in &w {
+                    *df.entry(h).or_insert(0) += 1;
                 }
-                words[i] = w;
             }
             // Family recurrence: how many candidate lines anchor each family.
             let mut family_lines = vec![0u32; self.fam.info.len()];
             let mut exact: std::collections::HashMap<&str, u32> = Default::default();
-            for (i, ev) in evidence.iter().enumerate() {
-                if let (Some(ev), false) = (ev, core[i]) {
+            for (i, ev) in &candidates {
+                if !core[*i] {
                     for (f, &a) in ev.anchored.iter().enumerate() {
                         family_lines[f] += u32::from(a);
                     }
-                    *exact.entry(lines[i].trim()).or_insert(0) += 1;
+                    *exact.entry(lines[*i].trim()).or_insert(0) += 1;
                 }
             }
-            for i in 0..n {
-                let Some(ev) = &evidence[i] else { continue };
+            for (i, ev) in &candidates {
+                let i = *i;
+                tok.content_words(lines[i], &self.stop, &mut w);
+                let words = &w;
+                let fragment = shape_bits[i] & FRAGMENT != 0;
+                let prose = shape_bits[i] & PROSE != 0;
                 let own = u32::from(core[i]);
                 let in_doc = |h: &u64| df.get(h).copied().unwrap_or(0) > own;
                 // Single-word anchors of each family present in the rest of
                 // the document: the family's topic belongs to the article.
                 let mut family_in_doc = 0u64;
-                for h in &words[i] {
+                for h in words {
                     if let Some(&bits) = self.anchor_words.get(h) {
                         if in_doc(h) {
                             family_in_doc |= bits;
@@ -433,7 +468,7 @@ impl JunkLines {
                 // sales vocabulary nor anchors).
                 let mut topic = 0u32;
                 let mut shared = 0u32;
-                for h in &words[i] {
+                for h in words {
                     if self.generic.contains(h) || self.anchor_words.contains_key(h) {
                         continue;
                     }
@@ -448,9 +483,9 @@ impl JunkLines {
                 if shared >= 2 && coherence >= self.cfg.max_coherence {
                     continue;
                 }
-                let shape = if fragment[i] {
+                let shape = if fragment {
                     1.0
-                } else if prose[i] {
+                } else if prose {
                     -2.0
                 } else if ends_in_punct(lines[i].trim()) {
                     -1.0
@@ -495,7 +530,7 @@ impl JunkLines {
                     Some((f, s, _)) if s >= self.cfg.spam_threshold => Some((Class::Spam(f), s)),
                     None if self.cfg.offtopic_min_cues > 0.0
                         && shared == 0
-                        && fragment[i]
+                        && fragment
                         && f64::from(ev.cues) >= self.cfg.offtopic_min_cues =>
                     {
                         Some((Class::Offtopic, f64::from(ev.cues)))

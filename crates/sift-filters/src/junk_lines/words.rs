@@ -51,7 +51,13 @@ impl Tokenizer {
             return None;
         }
         self.buf.clear();
-        self.buf.extend(w.chars().flat_map(char::to_lowercase));
+        if w.is_ascii() {
+            // Fast path, the common case.
+            self.buf.push_str(w);
+            self.buf.make_ascii_lowercase();
+        } else {
+            self.buf.extend(w.chars().flat_map(char::to_lowercase));
+        }
         let b = self.buf.as_bytes();
         let n = b.len();
         let stem = if n > 3 && b[n - 1] == b's' && b[n - 2] != b's' {
