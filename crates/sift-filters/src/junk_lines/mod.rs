@@ -363,7 +363,7 @@ impl JunkLines {
             let punct = ends_in_punct(t);
             let fragment = !punct && n_words <= 12;
             shape_bits[i] =
-                u8::from(fragment) * FRAGMENT | u8::from(punct && n_words >= 10) * PROSE;
+                (u8::from(fragment) * FRAGMENT) | (u8::from(punct && n_words >= 10) * PROSE);
             let core = t.trim_matches(is_decoration);
             if core.is_empty() {
                 continue;
