@@ -582,6 +582,35 @@ impl Record for RemovalRec {
     }
 }
 
+/// A candidate pair, ordered by its later document, then its earlier one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct PairRec {
+    later: u32,
+    earlier: u32,
+}
+
+impl Record for PairRec {
+    const SIZE: usize = 8;
+    fn encode(&self, out: &mut [u8]) {
+        out[..4].copy_from_slice(&self.later.to_le_bytes());
+        out[4..8].copy_from_slice(&self.earlier.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        Self {
+            later: u32_at(b),
+            earlier: u32_at(&b[4..]),
+        }
+    }
+}
+
+/// The similarity at which a pair becomes a band collision with probability
+/// about one half: `(1 / bands)^(1 / rows)` (0.719 for 14 x 8), the
+/// verification threshold when none is set.
+pub fn implied_threshold(bands: usize, rows: usize) -> f64 {
+    let t = (1.0 / bands.max(1) as f64).powf(1.0 / rows.max(1) as f64);
+    (t * 1e3).round() / 1e3
+}
+
 /// One LSH band of one document: (band, its values zero-padded to `R`,
 /// document). Sorting these orders each band's documents by their values,
 /// then input order, exactly as datatrove does.
@@ -765,6 +794,10 @@ impl StageCtx<'_> {
         })?;
         st.spilled_runs += bands.runs() as u64;
         let mut sorted = bands.finish()?;
+        if keep == Keep::First {
+            let t = threshold.unwrap_or_else(|| implied_threshold(len / rows.max(1), rows));
+            return self.decide_verified::<R>(sorted, len, t, removed, st);
+        }
         let mut uf = UnionFind::new(n, keep);
         let mut prev: Option<BandRec<R>> = None;
         let mut lookup = Lookup::new(self.layout);
@@ -807,6 +840,96 @@ impl StageCtx<'_> {
             st.removed += 1;
             let dup = Duplicate {
                 duplicate_of: lookup.id(root)?,
+                cluster: Some(format!("{}:{cluster}", self.stage.name())),
+                similarity: Some((sim * 1e4).round() / 1e4),
+            };
+            sink.write(
+                i,
+                DecisionLine {
+                    seq: 0,
+                    duplicate: Some(dup),
+                    lines: Vec::new(),
+                },
+            )?;
+        }
+        st.clusters = cluster_of.len() as u64;
+        sink.finish()
+    }
+
+    /// `keep = "first"`: every removed document is verified against the
+    /// document it is removed for. Candidate pairs (band collisions) are
+    /// sorted by their later document; documents are then decided in input
+    /// order: document `i` is a duplicate of the most similar kept document
+    /// among the representatives of its earlier candidates (a candidate's
+    /// representative is itself when kept, else the document it was removed
+    /// for), provided the estimated Jaccard similarity reaches `threshold`;
+    /// otherwise it is kept. No chains: two documents are only ever linked
+    /// through a direct, verified comparison. Memory: the sort buffers and
+    /// 4 bytes per document.
+    fn decide_verified<const R: usize>(
+        &self,
+        mut sorted: crate::sort::Sorted<BandRec<R>>,
+        len: usize,
+        threshold: f64,
+        removed: &mut [u64],
+        st: &mut StageSummary,
+    ) -> Result<(), Error> {
+        let n = self.layout.total as usize;
+        let mut pairs: Sorter<PairRec> = self.sorter("pairs", (self.memory / 4).max(8 << 20))?;
+        let mut prev: Option<BandRec<R>> = None;
+        while let Some(r) = sorted.next_record()? {
+            if let Some(p) = prev {
+                if p.band == r.band && p.values == r.values {
+                    st.pairs += 1;
+                    // Equal values sort by document number: p.idx < r.idx.
+                    pairs.push(PairRec {
+                        later: r.idx,
+                        earlier: p.idx,
+                    })?;
+                }
+            }
+            prev = Some(r);
+        }
+        drop(sorted);
+        st.spilled_runs += pairs.runs() as u64;
+        let mut sorted = pairs.finish()?;
+        // rep[i]: the kept document i was removed for, or i itself.
+        let mut rep: Vec<u32> = (0..n as u32).collect();
+        let mut lookup = Lookup::new(self.layout);
+        let mut sink = DecisionSink::new(self.layout, self.j)?;
+        let mut cluster_of: HashMap<u32, u64> = HashMap::new();
+        let mut cands: Vec<u32> = Vec::new();
+        let mut next = sorted.next_record()?;
+        while let Some(first) = next {
+            let i = first.later;
+            cands.clear();
+            cands.push(rep[first.earlier as usize]);
+            loop {
+                next = sorted.next_record()?;
+                match next {
+                    Some(p) if p.later == i => cands.push(rep[p.earlier as usize]),
+                    _ => break,
+                }
+            }
+            cands.sort_unstable();
+            cands.dedup();
+            let sig = lookup.signature(self.j, len, i)?;
+            // Most similar candidate; on ties the earliest.
+            let mut best: Option<(f64, u32)> = None;
+            for &c in &cands {
+                let sim = similarity(&sig, &lookup.signature(self.j, len, c)?);
+                if sim >= threshold && best.is_none_or(|(b, _)| sim > b) {
+                    best = Some((sim, c));
+                }
+            }
+            let Some((sim, kept)) = best else { continue };
+            rep[i as usize] = kept;
+            let next_cluster = cluster_of.len() as u64;
+            let cluster = *cluster_of.entry(kept).or_insert(next_cluster);
+            set(removed, i);
+            st.removed += 1;
+            let dup = Duplicate {
+                duplicate_of: lookup.id(kept)?,
                 cluster: Some(format!("{}:{cluster}", self.stage.name())),
                 similarity: Some((sim * 1e4).round() / 1e4),
             };

@@ -125,16 +125,23 @@ pub enum Tokenizer {
     Whitespace,
 }
 
-/// Which document of a duplicate cluster is kept.
+/// How candidate pairs become removals, and which document is kept.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Keep {
-    /// The earliest in input order.
-    First,
-    /// datatrove's choice (default): the root of its union-by-size
-    /// union-find, fed the candidate pairs band by band in datatrove's
-    /// order; so the same documents are removed as by datatrove.
+    /// Verified (default): documents are decided in input order, and one is
+    /// removed only as a duplicate of an earlier *kept* document it is a
+    /// candidate of (directly, or through a candidate removed for it) with
+    /// estimated Jaccard similarity >= `threshold` (default: the threshold
+    /// the bands imply, `(1/bands)^(1/rows)`, 0.719 for 14 x 8). No chains:
+    /// every removed document is similar to the one it is removed for.
     #[default]
+    First,
+    /// datatrove's `MinhashDedupCluster`: union-find over every candidate
+    /// pair (chains included), the root of its union by size, fed the pairs
+    /// band by band in datatrove's order, is kept; so exactly the documents
+    /// datatrove removes are removed. `threshold`, when set, drops candidate
+    /// pairs below it before the union (not datatrove).
     Datatrove,
 }
 
@@ -160,9 +167,11 @@ pub struct MinHashParams {
     /// Which member of a cluster is kept.
     #[serde(default)]
     pub keep: Keep,
-    /// Join a candidate pair only if its estimated Jaccard similarity (share
-    /// of equal signature values) reaches this (not datatrove: it joins
-    /// every band collision). Unset by default.
+    /// Estimated Jaccard similarity (share of equal signature values) a
+    /// removed document must have with the document it is removed for
+    /// (`keep = "first"`; unset: `(1/bands)^(1/rows)`), or a candidate pair
+    /// must have to be joined (`keep = "datatrove"`; unset: every pair, as
+    /// datatrove).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
 }

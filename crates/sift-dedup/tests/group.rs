@@ -187,3 +187,51 @@ fn paragraph_dedup_removes_repeats_after_the_first_document() {
     assert_eq!(changed[1].1, 3);
     assert_eq!(changed[2].2, "Subscribe to our new");
 }
+
+/// `n` distinct letter-only words (digits would all normalise to `0`).
+fn words(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let mut w = String::new();
+            let mut x = i + 26 * 26;
+            while x > 0 {
+                w.push((b'a' + (x % 26) as u8) as char);
+                x /= 26;
+            }
+            w
+        })
+        .collect()
+}
+
+#[test]
+fn verified_clustering_does_not_chain() {
+    // a ~ b and b ~ c (5-gram Jaccard ~0.77), but a and c only ~0.59: union-find (datatrove)
+    // removes b and c for a; verified clustering removes b for a and keeps c.
+    let w = words(260);
+    let doc = |id: &str, from: usize| Document::new(id, w[from..from + 200].join(" "));
+    let shards = vec![vec![doc("a", 0), doc("b", 25)], vec![doc("c", 50)]];
+    let params = |keep: &str| -> MinHashParams {
+        serde_json::from_value(serde_json::json!({
+            "bands": 20, "rows": 2, "keep": keep, "threshold": 0.7
+        }))
+        .expect("params")
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let verified = params("first").build("minhash_dedup").expect("stage");
+    let got = run_group(&[&verified], &shards, dir.path(), 1 << 20);
+    assert_eq!(dup_of(&got[0][0][0]), None);
+    let (kept, sim) = dup_of(&got[0][1][0]).expect("b is a near duplicate of a");
+    assert_eq!(kept, "a");
+    assert!(sim >= 0.7, "{sim}");
+    assert_eq!(dup_of(&got[1][0][0]), None, "c is not similar to a: kept");
+
+    // Without verification, datatrove's union-find chains c onto a.
+    let mut dt = params("datatrove");
+    dt.threshold = None;
+    let dt = dt.build("minhash_dedup").expect("stage");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let got = run_group(&[&dt], &shards, dir.path(), 1 << 20);
+    let (kept, sim) = dup_of(&got[1][0][0]).expect("c chained into a's cluster");
+    assert_eq!(kept, "a");
+    assert!(sim < 0.7, "{sim}");
+}
