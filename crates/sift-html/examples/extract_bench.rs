@@ -11,7 +11,8 @@
 //! not scored). Each extractor runs single-threaded over every page; pages/s
 //! counts extraction only. `--pred` scores another tool's `{"id", "text"}`
 //! output the same way (e.g. Python trafilatura's, see
-//! `trafilatura_baseline.py`).
+//! `trafilatura_baseline.py`). With `EXTRACT_BENCH_DUMP=DIR` each
+//! extractor's output is written to `DIR/NAME.jsonl` for inspection.
 //!
 //! Scoring follows the article-extraction benchmarks: both texts become
 //! multisets of lowercased word tokens (runs of letters/digits; each CJK,
@@ -90,6 +91,9 @@ fn main() -> Res<()> {
             }
         }
         let secs = start.elapsed().as_secs_f64();
+        if let Ok(dir) = std::env::var("EXTRACT_BENCH_DUMP") {
+            dump(&format!("{dir}/{}.jsonl", kind.name()), &out)?;
+        }
         report(
             kind.name(),
             &pages,
@@ -206,6 +210,16 @@ fn score(pred: &str, gold: &str) -> (f64, f64, f64) {
         2.0 * prec * rec / (prec + rec)
     };
     (prec, rec, f1)
+}
+
+/// Write `{"id", "text"}` lines (with `EXTRACT_BENCH_DUMP=DIR`).
+fn dump(path: &str, out: &HashMap<String, String>) -> Res<()> {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for (id, text) in out {
+        writeln!(f, "{}", serde_json::json!({ "id": id, "text": text }))?;
+    }
+    Ok(())
 }
 
 fn read_jsonl(path: &str, gz: bool) -> Res<Vec<serde_json::Value>> {

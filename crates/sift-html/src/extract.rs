@@ -11,6 +11,9 @@ pub enum ExtractorKind {
     Readability,
     /// trafilatura's algorithm (the `rs-trafilatura` port).
     Trafilatura,
+    /// Readability's scoring on sift's own light parser (no DOM); always
+    /// compiled in.
+    Density,
 }
 
 impl ExtractorKind {
@@ -19,6 +22,7 @@ impl ExtractorKind {
         match self {
             ExtractorKind::Readability => "readability",
             ExtractorKind::Trafilatura => "trafilatura",
+            ExtractorKind::Density => "density",
         }
     }
 
@@ -27,6 +31,7 @@ impl ExtractorKind {
         match name {
             "readability" => Some(ExtractorKind::Readability),
             "trafilatura" => Some(ExtractorKind::Trafilatura),
+            "density" => Some(ExtractorKind::Density),
             _ => None,
         }
     }
@@ -36,6 +41,7 @@ impl ExtractorKind {
         match self {
             ExtractorKind::Readability => cfg!(feature = "readability"),
             ExtractorKind::Trafilatura => cfg!(feature = "trafilatura"),
+            ExtractorKind::Density => true,
         }
     }
 }
@@ -67,6 +73,7 @@ impl Extractor {
         let text = match self.kind {
             ExtractorKind::Readability => readability(html, url)?,
             ExtractorKind::Trafilatura => trafilatura(html, url)?,
+            ExtractorKind::Density => crate::density::extract(html),
         };
         let text = normalize(&text);
         if text.is_empty() {
@@ -150,7 +157,11 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for k in [ExtractorKind::Readability, ExtractorKind::Trafilatura] {
+        for k in [
+            ExtractorKind::Readability,
+            ExtractorKind::Trafilatura,
+            ExtractorKind::Density,
+        ] {
             assert_eq!(ExtractorKind::from_name(k.name()), Some(k));
         }
         assert_eq!(ExtractorKind::from_name("nope"), None);

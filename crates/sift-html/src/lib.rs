@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 mod charset;
+mod density;
 mod extract;
 
 pub use charset::{decode, Decoded};
