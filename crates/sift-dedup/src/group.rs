@@ -177,6 +177,23 @@ impl<'a> DedupGroup<'a> {
     /// Sort buffers stay within about `memory_limit` bytes; the MinHash
     /// union-find adds 4 bytes per document.
     pub fn decide(&self, survivors: &[u64], memory_limit: usize) -> Result<GroupSummary, Error> {
+        self.decide_with(survivors, memory_limit, None)
+    }
+
+    /// [`Self::decide`], with the MinHash band buckets already found
+    /// elsewhere (a distributed shuffle: [`Self::band_records`] per shard,
+    /// [`reduce_bands`] per partition; `buckets` holds every reducer's
+    /// output). Used for `keep = "first"` stages, whose result does not
+    /// depend on the order of candidate pairs: the decisions equal
+    /// [`Self::decide`]'s. `keep = "datatrove"` stages ignore `buckets`
+    /// and sort the bands here, since datatrove's union order follows the
+    /// band values.
+    pub fn decide_with(
+        &self,
+        survivors: &[u64],
+        memory_limit: usize,
+        buckets: Option<&[&[u8]]>,
+    ) -> Result<GroupSummary, Error> {
         let total: u64 = survivors.iter().sum();
         if total > u64::from(u32::MAX) {
             return Err(Error::TooManyDocuments(total));
@@ -203,7 +220,12 @@ impl<'a> DedupGroup<'a> {
             };
             match stage.kind() {
                 DedupKind::Exact(_) => ctx.decide_exact(&mut removed, &mut st)?,
-                DedupKind::MinHash(m) => ctx.decide_minhash(m.hasher(), &mut removed, &mut st)?,
+                DedupKind::MinHash(m) => match buckets {
+                    Some(b) if m.hasher().params().keep == Keep::First => {
+                        ctx.decide_buckets(m.hasher(), b, &mut removed, &mut st)?
+                    }
+                    _ => ctx.decide_minhash(m.hasher(), &mut removed, &mut st)?,
+                },
                 DedupKind::Paragraph(p) => ctx.decide_paragraph(p.min_docs(), &removed, &mut st)?,
             }
             st.seconds = start.elapsed().as_secs_f64();
@@ -211,6 +233,54 @@ impl<'a> DedupGroup<'a> {
         }
         let _ = std::fs::remove_dir_all(self.dir.join("sort"));
         Ok(summary)
+    }
+
+    /// Map side of a distributed MinHash shuffle: shard `shard`'s band
+    /// records for stage `j` of the group (a `minhash_dedup`), read from
+    /// its key file, hash-partitioned into `partitions` byte buffers. A
+    /// record is [`BAND_RECORD`] bytes: band (u32), xxh3-128 of the band's
+    /// values (u128), document number (u32: `offset` + position in the
+    /// shard; `offset` = documents of the earlier shards). Documents without
+    /// a signature have no records.
+    pub fn band_records(
+        &self,
+        j: usize,
+        shard: usize,
+        offset: u64,
+        count: u64,
+        partitions: usize,
+    ) -> Result<Vec<Vec<u8>>, Error> {
+        let Some(DedupKind::MinHash(m)) = self.stages.get(j).map(|s| s.kind()) else {
+            return Err(Error::Config {
+                key: "stage".into(),
+                message: format!("stage {j} of the group is not minhash_dedup"),
+            });
+        };
+        if offset + count > u64::from(u32::MAX) {
+            return Err(Error::TooManyDocuments(offset + count));
+        }
+        let (len, rows) = (m.hasher().len(), m.hasher().params().rows);
+        let partitions = partitions.max(1);
+        let mut out = vec![Vec::new(); partitions];
+        let path = shard_file(&self.dir, "keys", shard, &format!("k{j}.sig"));
+        let f = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let mut r = BufReader::with_capacity(1 << 18, f);
+        let mut buf = vec![0u8; len * 8];
+        for seq in 0..count {
+            read_exact_or_corrupt(&mut r, &mut buf, &path, "a signature")?;
+            if buf.iter().all(|&x| x == 0xff) {
+                continue;
+            }
+            let idx = (offset + seq) as u32;
+            for (band, chunk) in buf.chunks_exact(rows * 8).enumerate() {
+                let digest = xxhash_rust::xxh3::xxh3_128(chunk);
+                let part = &mut out[((digest as u64) % partitions as u64) as usize];
+                part.extend_from_slice(&(band as u32).to_le_bytes());
+                part.extend_from_slice(&digest.to_le_bytes());
+                part.extend_from_slice(&idx.to_le_bytes());
+            }
+        }
+        Ok(out)
     }
 
     /// Read shard `shard`'s decisions, in document order.
@@ -582,6 +652,48 @@ impl Record for RemovalRec {
     }
 }
 
+/// Bytes of one band record of [`DedupGroup::band_records`].
+pub const BAND_RECORD: usize = 24;
+
+/// Reduce side of a distributed MinHash shuffle: the band records of one
+/// partition (from every map task, in any order) sorted, and every bucket
+/// (records with equal band and digest) of two or more documents written
+/// as a u32 count followed by its u32 document numbers in increasing order.
+pub fn reduce_bands(parts: &[&[u8]]) -> Result<Vec<u8>, Error> {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let mut recs: Vec<(u32, u128, u32)> = Vec::with_capacity(total / BAND_RECORD);
+    for p in parts {
+        if p.len() % BAND_RECORD != 0 {
+            return Err(Error::Corrupt {
+                path: PathBuf::from("<band records>"),
+                message: format!("{} bytes is not a whole number of records", p.len()),
+            });
+        }
+        recs.extend(
+            p.chunks_exact(BAND_RECORD)
+                .map(|r| (u32_at(r), u128_at(&r[4..]), u32_at(&r[20..]))),
+        );
+    }
+    recs.sort_unstable();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < recs.len() {
+        let key = (recs[start].0, recs[start].1);
+        let mut end = start + 1;
+        while end < recs.len() && (recs[end].0, recs[end].1) == key {
+            end += 1;
+        }
+        if end - start >= 2 {
+            out.extend_from_slice(&((end - start) as u32).to_le_bytes());
+            for r in &recs[start..end] {
+                out.extend_from_slice(&r.2.to_le_bytes());
+            }
+        }
+        start = end;
+    }
+    Ok(out)
+}
+
 /// A candidate pair, ordered by its later document, then its earlier one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct PairRec {
@@ -874,7 +986,6 @@ impl StageCtx<'_> {
         removed: &mut [u64],
         st: &mut StageSummary,
     ) -> Result<(), Error> {
-        let n = self.layout.total as usize;
         let mut pairs: Sorter<PairRec> = self.sorter("pairs", (self.memory / 4).max(8 << 20))?;
         let mut prev: Option<BandRec<R>> = None;
         while let Some(r) = sorted.next_record()? {
@@ -891,6 +1002,74 @@ impl StageCtx<'_> {
             prev = Some(r);
         }
         drop(sorted);
+        self.cluster_verified(pairs, len, threshold, removed, st)
+    }
+
+    /// `keep = "first"` from buckets found by a distributed shuffle (see
+    /// [`DedupGroup::decide_with`]): in each bucket (documents in increasing
+    /// order) the documents still live are paired with their live
+    /// predecessor, exactly the pairs the local band sort makes.
+    fn decide_buckets(
+        &self,
+        hasher: &MinHasher,
+        buckets: &[&[u8]],
+        removed: &mut [u64],
+        st: &mut StageSummary,
+    ) -> Result<(), Error> {
+        let (len, p) = (hasher.len(), hasher.params());
+        let threshold = p
+            .threshold
+            .unwrap_or_else(|| implied_threshold(p.bands, p.rows));
+        let corrupt = |message: &str| Error::Corrupt {
+            path: self.sort_dir.clone(),
+            message: format!("band buckets: {message}"),
+        };
+        let mut pairs: Sorter<PairRec> = self.sorter("pairs", (self.memory / 2).max(8 << 20))?;
+        let n = self.layout.total;
+        for b in buckets {
+            let mut at = 0usize;
+            while at < b.len() {
+                let k = b
+                    .get(at..at + 4)
+                    .map(u32_at)
+                    .ok_or_else(|| corrupt("truncated"))? as usize;
+                let members = b
+                    .get(at + 4..at + 4 + 4 * k)
+                    .ok_or_else(|| corrupt("truncated"))?;
+                at += 4 + 4 * k;
+                let mut prev: Option<u32> = None;
+                for m in members.chunks_exact(4).map(u32_at) {
+                    if u64::from(m) >= n || prev.is_some_and(|p| p >= m) {
+                        return Err(corrupt("document number out of order or range"));
+                    }
+                    if is_set(removed, m) {
+                        continue;
+                    }
+                    if let Some(p) = prev.filter(|&p| !is_set(removed, p)) {
+                        st.pairs += 1;
+                        pairs.push(PairRec {
+                            later: m,
+                            earlier: p,
+                        })?;
+                    }
+                    prev = Some(m);
+                }
+            }
+        }
+        self.cluster_verified(pairs, len, threshold, removed, st)
+    }
+
+    /// Decide `keep = "first"` from its candidate pairs (see
+    /// [`Self::decide_verified`]).
+    fn cluster_verified(
+        &self,
+        pairs: Sorter<PairRec>,
+        len: usize,
+        threshold: f64,
+        removed: &mut [u64],
+        st: &mut StageSummary,
+    ) -> Result<(), Error> {
+        let n = self.layout.total as usize;
         st.spilled_runs += pairs.runs() as u64;
         let mut sorted = pairs.finish()?;
         // rep[i]: the kept document i was removed for, or i itself.

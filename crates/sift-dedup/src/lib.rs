@@ -31,7 +31,8 @@ pub mod sort;
 
 pub use exact_dedup::{ExactDedup, ExactDedupConfig, ExactNormalize};
 pub use group::{
-    Decision, DecisionReader, DedupGroup, DocKey, GroupSummary, KeyScratch, KeyWriter, StageSummary,
+    reduce_bands, Decision, DecisionReader, DedupGroup, DocKey, GroupSummary, KeyScratch,
+    KeyWriter, StageSummary, BAND_RECORD,
 };
 pub use minhash::{MinHashParams, MinHasher};
 pub use minhash_dedup::{MinHashDedup, MinHashDedupConfig};

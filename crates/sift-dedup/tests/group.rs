@@ -235,3 +235,71 @@ fn verified_clustering_does_not_chain() {
     assert_eq!(kept, "a");
     assert!(sim < 0.7, "{sim}");
 }
+
+#[test]
+fn shuffled_buckets_decide_like_the_local_sort() {
+    use sift_dedup::reduce_bands;
+    let exact = ExactDedupConfig::default().build("exact").expect("exact");
+    let minhash = MinHashParams {
+        bands: 20,
+        rows: 2,
+        ..MinHashParams::default()
+    }
+    .build("minhash")
+    .expect("minhash");
+    let para = ParagraphDedupConfig::default().build("para").expect("para");
+    let stages = [&exact, &minhash, &para];
+    let shards = corpus();
+    let local_dir = tempfile::tempdir().expect("tempdir");
+    let want = run_group(&stages, &shards, local_dir.path(), 1 << 20);
+
+    for partitions in [1, 3] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let group = DedupGroup::new(stages.to_vec(), dir.path());
+        let mut scratch = KeyScratch::default();
+        let mut keys = Vec::new();
+        let mut counts = Vec::new();
+        for (s, docs) in shards.iter().enumerate() {
+            let mut w = group.key_writer(s).expect("key writer");
+            for d in docs {
+                group.keys(d, &mut scratch, &mut keys);
+                w.push(&d.id, &keys).expect("push");
+            }
+            counts.push(w.finish().expect("finish"));
+        }
+        let mut offset = 0;
+        let maps: Vec<Vec<Vec<u8>>> = counts
+            .iter()
+            .enumerate()
+            .map(|(s, &n)| {
+                let m = group
+                    .band_records(1, s, offset, n, partitions)
+                    .expect("map");
+                offset += n;
+                m
+            })
+            .collect();
+        let reduced: Vec<Vec<u8>> = (0..partitions)
+            .map(|k| {
+                let parts: Vec<&[u8]> = maps.iter().rev().map(|m| m[k].as_slice()).collect();
+                reduce_bands(&parts).expect("reduce")
+            })
+            .collect();
+        let buckets: Vec<&[u8]> = reduced.iter().map(Vec::as_slice).collect();
+        let summary = group
+            .decide_with(&counts, 1 << 20, Some(&buckets))
+            .expect("decide");
+        assert!(summary.stages[1].pairs > 0);
+        let got: Vec<Vec<Vec<Option<Decision>>>> = shards
+            .iter()
+            .enumerate()
+            .map(|(s, docs)| {
+                let mut r = group.decisions(s).expect("decisions");
+                (0..docs.len() as u64)
+                    .map(|seq| r.take(seq).expect("take"))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(got, want, "partitions = {partitions}");
+    }
+}
