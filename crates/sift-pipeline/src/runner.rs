@@ -25,7 +25,7 @@ use sift_io::{FieldNames, OutputFormat, Record, Rejected, Shard, ShardOutput};
 
 use crate::{Error, PipelineConfig};
 
-mod phased;
+pub(crate) mod phased;
 
 /// Default of [`Pipeline::set_memory_limit`]: 1 GiB.
 pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;

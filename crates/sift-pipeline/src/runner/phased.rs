@@ -244,6 +244,118 @@ pub(super) fn run(
     Ok(total)
 }
 
+/// Number of passes of a phased run of `p` (dedup groups + 1).
+pub(crate) fn passes(p: &Pipeline) -> usize {
+    plan(p).groups.len() + 1
+}
+
+/// The dedup group decided after pass `g`, with its work directory.
+pub(crate) fn group_of<'a>(p: &'a Pipeline, g: usize, out: &Path) -> Option<DedupGroup<'a>> {
+    let plan = plan(p);
+    (g < plan.groups.len()).then(|| p.group(&plan, g, out))
+}
+
+/// One pass of one shard, as [`run`] does it (for `crate::distributed`):
+/// a finished shard returns its recorded statistics and no survivors; a
+/// non-last pass with its marker returns the marker; otherwise the pass
+/// runs, and ends with its pass marker, or (last pass) with the shard's
+/// completion marker holding its statistics over every pass.
+pub(crate) fn run_pass(
+    p: &Pipeline,
+    si: usize,
+    shard: &Shard,
+    opts: &RunOptions,
+    pass: usize,
+) -> Result<(RunStats, u64), Error> {
+    let out = &opts.output;
+    if let Some(stats) = read_marker(&marker_path(out, &shard.name)) {
+        return Ok((stats, 0));
+    }
+    let plan = plan(p);
+    let passes = plan.groups.len() + 1;
+    if pass >= passes {
+        return Err(Error::Output(format!(
+            "pass {pass} of a run with {passes} passes"
+        )));
+    }
+    let last = pass + 1 == passes;
+    if !last {
+        if let Some(m) = read_json::<PassMarker>(&pass_marker(out, pass, si)) {
+            return Ok((m.stats, m.survivors));
+        }
+    }
+    let prev = pass.checked_sub(1).map(|g| p.group(&plan, g, out));
+    let next = (!last).then(|| p.group(&plan, pass, out));
+    let progress = Progress::default();
+    let ctx = PassCtx {
+        p,
+        plan: &plan,
+        pass,
+        prev: prev.as_ref(),
+        next: next.as_ref(),
+        opts,
+        progress: &progress,
+    };
+    let m = ctx.run_shard(si, shard)?;
+    if last {
+        let mut total = p.new_stats();
+        for earlier in 0..pass {
+            let m: PassMarker = read_json(&pass_marker(out, earlier, si))
+                .ok_or_else(|| missing(out, "a pass marker"))?;
+            total.merge(&m.stats);
+        }
+        total.merge(&m.stats);
+        let json = serde_json::to_vec_pretty(&total).unwrap_or_default();
+        write_atomic(&marker_path(out, &shard.name), &json)?;
+        Ok((total, 0))
+    } else {
+        let json = serde_json::to_vec_pretty(&m).unwrap_or_default();
+        write_atomic(&pass_marker(out, pass, si), &json)?;
+        Ok((m.stats, m.survivors))
+    }
+}
+
+/// Global step `g` (after pass `g` of every shard), as [`run`] does it;
+/// `buckets`: MinHash band buckets from a distributed shuffle (see
+/// `DedupGroup::decide_with`). A step with its marker is not redone.
+pub(crate) fn decide(
+    p: &Pipeline,
+    opts: &RunOptions,
+    g: usize,
+    survivors: &[u64],
+    buckets: Option<&[&[u8]]>,
+) -> Result<GroupSummary, Error> {
+    let out = &opts.output;
+    let group = group_of(p, g, out)
+        .ok_or_else(|| Error::Output(format!("no dedup group {g} in this pipeline")))?;
+    let marker = group.dir().join("done.json");
+    if let Some(s) = read_json::<GroupSummary>(&marker) {
+        return Ok(s);
+    }
+    let s = group
+        .decide_with(survivors, p.memory_limit, buckets)
+        .map_err(dedup_err)?;
+    let json = serde_json::to_vec_pretty(&s).unwrap_or_default();
+    write_atomic(&marker, &json)?;
+    Ok(s)
+}
+
+/// After the last pass of every shard, as [`run`] does it: keep the global
+/// steps' counts in `.sift/dedup.json` and delete the work files.
+pub(crate) fn finish(p: &Pipeline, opts: &RunOptions) -> Result<(), Error> {
+    let out = &opts.output;
+    let tmp = tmp_dir(out);
+    if !tmp.exists() {
+        return Ok(());
+    }
+    let summaries: Vec<GroupSummary> = (0..plan(p).groups.len())
+        .filter_map(|g| read_json(&group_dir(out, g).join("done.json")))
+        .collect();
+    let json = serde_json::to_vec_pretty(&summaries).unwrap_or_default();
+    write_atomic(&out.join(".sift").join("dedup.json"), &json)?;
+    std::fs::remove_dir_all(&tmp).map_err(|e| io_err(&tmp, e))
+}
+
 fn missing(out: &Path, what: &str) -> Error {
     Error::Output(format!(
         "{}: {what} of an earlier run is missing; rerun with --overwrite",
