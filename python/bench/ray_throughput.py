@@ -29,7 +29,7 @@ def files(out: pathlib.Path) -> dict:
     return {
         str(p.relative_to(out)): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.is_file() and p.name != "stats.json"
+        if p.is_file() and p.name not in ("stats.json", "dedup.json")
     }
 
 
@@ -121,24 +121,28 @@ def main() -> None:
         print(json.dumps({"ray_output_equals_local": same}), flush=True)
         assert same, "Ray output differs from the local run"
         if args.minhash:
-            t, cpu = time.monotonic(), time.process_time()
-            want = sift_ray.minhash_duplicates_local(p, args.input, work_dir=work / "dedup-local")
-            local_s, local_cpu = time.monotonic() - t, time.process_time() - cpu
-            info: dict = {}
-            t = time.monotonic()
-            got = sift_ray.minhash_duplicates(p, args.input, info=info)
-            ray_s = time.monotonic() - t
-            removed = sum(len(v) for v in want.values())
+            # The same pipeline followed by exact and MinHash dedup, locally and on Ray.
+            pd = sift.Pipeline.from_toml(
+                p.to_toml()
+                + '\n[[stages]]\ntype = "exact_dedup"\n\n[[stages]]\ntype = "minhash_dedup"\n'
+            )
+            measure("local dedup", lambda out: pd.run(args.input, out, threads=cores))
+            measure(
+                f"ray dedup nodes={nodes} cpus={cpus}",
+                lambda out: sift_ray.run(pd, args.input, out, cpus_per_task=1),
+            )
+            ray_row = rows[-1]
+            step = ray_row["ray"]["dedup_steps"][0]
+            same = files(work / f"ray_dedup_nodes={nodes}_cpus={cpus}") == files(work / "local_dedup")
             print(json.dumps({
-                "minhash_local_seconds": round(local_s, 2),
-                "minhash_local_cpu_seconds": round(local_cpu, 2),
-                "minhash_ray_seconds": round(ray_s, 2),
-                "removed": removed,
-                "ray_equals_local": got == want,
-                **info,
-                "shuffle_bytes_per_doc": round(info["shuffle_bytes"] / max(1, info["documents"]), 1),
+                "dedup_ray_output_equals_local": same,
+                "docs_reaching_dedup": step["docs"],
+                "shuffle_bytes": step["shuffle_bytes"],
+                "shuffle_bytes_per_doc": round(step["shuffle_bytes"] / max(1, step["docs"]), 1),
+                "bucket_bytes": step["bucket_bytes"],
+                "stages": step["stages"],
             }), flush=True)
-            assert got == want, "Ray near-duplicates differ from sift-dedup's"
+            assert same, "Ray dedup output differs from the local run"
 
     print(f"\nload average before: {LOAD}, after: {os.getloadavg()}")
     print("\n| run | MB in | wall s | MB/s (wall) | CPU s | MB per CPU-s |")

@@ -162,3 +162,35 @@ def run_shards(
     batch_docs: int = 2048,
 ) -> List[str]: ...
 def finish_run(pipeline: Pipeline, output: _Path, per_shard: List[str], seconds: float) -> Dict[str, Any]: ...
+def passes(pipeline: Pipeline) -> int: ...
+def run_pass(
+    pipeline: Pipeline,
+    input: _Input,
+    output: _Path,
+    shard: int,
+    pass_: int,
+    *,
+    threads: int = 0,
+    compression: _Compression = "gzip",
+    level: Optional[int] = None,
+    batch_docs: int = 2048,
+) -> Tuple[str, int]: ...
+def band_records(
+    pipeline: Pipeline,
+    output: _Path,
+    group: int,
+    shard: int,
+    offset: int,
+    count: int,
+    partitions: int,
+) -> Optional[List[bytes]]: ...
+def reduce_bands(parts: List[bytes]) -> bytes: ...
+def decide_group(
+    pipeline: Pipeline,
+    output: _Path,
+    group: int,
+    survivors: List[int],
+    buckets: Optional[List[bytes]] = None,
+    *,
+    threads: int = 0,
+) -> str: ...

@@ -12,6 +12,18 @@ as a local ``sift run`` / :meth:`sift.Pipeline.run` over the same input:
 3. the driver merges the statistics in shard order and writes
    ``stats.json``.
 
+A pipeline with dedup stages runs in passes, as ``sift run`` does (see
+``docs/dedup.md``): pass ``g`` runs as one Ray task per shard, then global
+step ``g`` finds the duplicates of its dedup stages. For ``minhash_dedup``
+(``keep = "first"``, the default) the step is a shuffle through Ray's object
+store, the shape of datatrove's and NeMo Curator's MinHash: one map task per
+shard turns its signatures into band records hash-partitioned into R
+objects; R reduce tasks each sort one partition and emit its buckets
+(documents with equal band values); one decide task clusters them (each
+removed document verified against the kept one) together with the other
+dedup stages of the step and writes per-shard decision files, which the next
+pass applies. The output directory is byte-identical to ``sift run``'s.
+
 Input and output paths must be visible under the same path on every node (a
 shared or network file system), as for datatrove or NeMo Curator on a
 cluster. A task that fails is retried by Ray; a shard that already has its
@@ -20,10 +32,9 @@ completion marker is not redone, so rerunning a failed run resumes it.
 
 from __future__ import annotations
 
+import json
 import os
 import re
-import struct
-import tempfile
 import time
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -34,7 +45,7 @@ from ._sift import Pipeline
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-__all__ = ["run", "plan", "minhash_duplicates", "minhash_duplicates_local"]
+__all__ = ["run", "plan"]
 
 
 def _abs_paths(input: Union[PathLike, Iterable[PathLike]]) -> List[str]:
@@ -46,11 +57,6 @@ def _abs_paths(input: Union[PathLike, Iterable[PathLike]]) -> List[str]:
     if not paths:
         raise ValueError("no input paths given")
     return paths
-
-
-# Stages whose decisions depend on the whole run: `run` does not apply them
-# yet (see docs/scale-out.md), so it refuses rather than skip them.
-_GLOBAL_STAGES = re.compile(r'^type = "(exact_dedup|minhash_dedup|paragraph_dedup)"$', re.M)
 
 
 def plan(shards: Sequence[Tuple[str, int]], tasks: int) -> List[List[str]]:
@@ -105,6 +111,7 @@ def run(
     batch_docs: int = 2048,
     cpus_per_task: int = 1,
     tasks: Optional[int] = None,
+    reducers: Optional[int] = None,
     scheduling_strategy: Any = "SPREAD",
 ) -> Dict[str, Any]:
     """Run ``pipeline`` over ``input`` into ``output`` on the Ray cluster
@@ -119,14 +126,13 @@ def run(
     statistics (``stats.json``) with an extra ``"ray"`` entry: tasks, the
     number of distinct nodes that ran them, and the CPU seconds the tasks'
     processes used.
+
+    With dedup stages the run makes passes (one task per shard each; ``tasks``
+    does not apply) and each MinHash step shuffles band records through
+    ``reducers`` reduce tasks (default: the cluster's CPUs); the ``"ray"``
+    entry then also has, per global step, the bytes shuffled, buckets and
+    the step's counts.
     """
-    found = _GLOBAL_STAGES.search(pipeline.to_toml())
-    if found:
-        raise NotImplementedError(
-            f"sift.ray.run does not run global stages ({found.group(1)}) yet; "
-            "run the per-document stages on Ray, find near-duplicates with "
-            "sift.ray.minhash_duplicates, or use `sift run` for this pipeline"
-        )
     if not ray.is_initialized():
         ray.init()
     start = time.monotonic()
@@ -136,6 +142,11 @@ def run(
     _sift.prepare_run(
         pipeline, paths, out, overwrite=overwrite, compression=compression, level=level
     )
+    if _sift.passes(pipeline) > 1:
+        return _run_passes(
+            pipeline, paths, out, shards, start, compression, level, batch_docs,
+            cpus_per_task, reducers, scheduling_strategy,
+        )
     groups = plan(shards, tasks if tasks is not None else len(shards))
     pipeline_ref = ray.put(pipeline)
     refs = [
@@ -163,113 +174,150 @@ def run(
     return result
 
 
-# --- MinHash near-duplicates across the cluster ---------------------------
-#
-# map (one task per shard): per-document stages, signatures, band records
-#     hash-partitioned by digest into R objects (num_returns);
-# shuffle + reduce (R tasks): each fetches its partition of every map
-#     output through the object store, sorts, pairs equal neighbours;
-# cluster (one task): union-find (root = earliest document), similarity to
-#     the root from the signatures of the shards that have cluster members.
-# The result equals sift-dedup's single-process decision
-# (minhash_duplicates_local) whatever R and however tasks are placed.
-
-Removal = Tuple[int, str, str, float]
+# --- Runs with dedup stages -------------------------------------------------
 
 
 @ray.remote
-def _minhash_map_task(
-    pipeline: Pipeline, input: List[str], shard: int, name: str, partitions: int
+def _pass_task(
+    pipeline: Pipeline,
+    input: List[str],
+    output: str,
+    shard: int,
+    pass_: int,
+    threads: int,
+    compression: str,
+    level: Optional[int],
+    batch_docs: int,
+) -> Tuple[str, int, str, float]:
+    cpu = time.process_time()
+    stats, survivors = _sift.run_pass(
+        pipeline, input, output, shard, pass_,
+        threads=threads, compression=compression, level=level, batch_docs=batch_docs,
+    )
+    return stats, survivors, ray.get_runtime_context().get_node_id(), time.process_time() - cpu
+
+
+@ray.remote
+def _band_map_task(
+    pipeline: Pipeline, output: str, group: int, shard: int, offset: int, count: int, partitions: int
 ) -> Tuple[Any, ...]:
-    parts, ids, sigs = _sift.minhash_map(pipeline, input, shard, name, partitions)
-    return ((len(ids), sum(len(p) for p in parts)), (ids, sigs), *parts)
+    parts = _sift.band_records(pipeline, output, group, shard, offset, count, partitions)
+    if parts is None:  # no shuffled MinHash stage in this step
+        parts = [b""] * partitions
+    return (sum(len(p) for p in parts), *parts)
+
+
+@ray.remote(num_returns=2)
+def _band_reduce_task(*parts: bytes) -> Tuple[int, bytes]:
+    buckets = _sift.reduce_bands(list(parts))
+    return len(buckets), buckets
 
 
 @ray.remote
-def _minhash_reduce_task(*parts: bytes) -> bytes:
-    return _sift.minhash_reduce(list(parts))
+def _decide_task(
+    pipeline: Pipeline, output: str, group: int, survivors: List[int], threads: int, *buckets: bytes
+) -> str:
+    return _sift.decide_group(
+        pipeline, output, group, survivors, list(buckets) if buckets else None, threads=threads
+    )
 
 
-@ray.remote
-def _minhash_cluster_task(
-    stage: str, pairs: List[bytes], counts: List[int], shards: List[int], *sidecars: Any
-) -> List[List[Removal]]:
-    return _sift.minhash_cluster(stage, pairs, counts, dict(zip(shards, sidecars)))
+def _shuffled_minhash(pipeline: Pipeline) -> bool:
+    """Whether a MinHash step of this pipeline can use the shuffle: true
+    unless every minhash_dedup stage asks for keep = "datatrove" (whose
+    union order follows the band values: decided in one task instead)."""
+    blocks = pipeline.to_toml().split("[[stages]]")
+    mh = [b for b in blocks if re.search(r'^type = "minhash_dedup"$', b, re.M)]
+    return any(not re.search(r'^keep = "datatrove"$', b, re.M) for b in mh)
 
 
-def minhash_duplicates(
+def _run_passes(
     pipeline: Pipeline,
-    input: Union[PathLike, Iterable[PathLike]],
-    *,
-    stage: str = "minhash_dedup",
-    reducers: Optional[int] = None,
-    cpus_per_task: int = 1,
-    info: Optional[Dict[str, Any]] = None,
-) -> Dict[str, List[Removal]]:
-    """Near-duplicates among the documents that ``pipeline``'s per-document
-    stages keep, found on the Ray cluster (datatrove-compatible MinHash:
-    word 5-grams, 14 bands x 8 rows, seed 1).
-
-    Returns, per shard name, the removed documents as ``(seq, duplicate_of,
-    cluster, similarity)``, ``seq`` counting the shard's surviving documents
-    in input order — the decisions ``minhash_dedup`` applies. ``info``, if
-    given, receives counts: documents, shuffled bytes, candidate pairs,
-    tasks.
-    """
-    if not ray.is_initialized():
-        ray.init()
-    paths = _abs_paths(input)
-    shards = _sift.shard_names(paths)
+    paths: List[str],
+    out: str,
+    shards: Sequence[Tuple[str, int]],
+    start: float,
+    compression: str,
+    level: Optional[int],
+    batch_docs: int,
+    cpus_per_task: int,
+    reducers: Optional[int],
+    scheduling_strategy: Any,
+) -> Dict[str, Any]:
+    passes = _sift.passes(pipeline)
     r = reducers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    shuffle = _shuffled_minhash(pipeline)
     pipeline_ref = ray.put(pipeline)
-    maps = [
-        _minhash_map_task.options(
-            num_returns=r + 2, num_cpus=cpus_per_task, scheduling_strategy="SPREAD"
-        ).remote(pipeline_ref, paths, s, name, r)
-        for s, (name, _) in enumerate(shards)
-    ]
-    sizes = ray.get([m[0] for m in maps])
-    counts = [n for n, _ in sizes]
-    reduces = [
-        _minhash_reduce_task.options(scheduling_strategy="SPREAD").remote(
-            *[m[2 + k] for m in maps]
-        )
-        for k in range(r)
-    ]
-    pairs = ray.get(reduces)
-    involved = sorted(
-        {s for p in pairs for a, _, b, _ in struct.iter_unpack("<IIII", p) for s in (a, b)}
+    nodes = set()
+    cpu_seconds = 0.0
+    steps: List[Dict[str, Any]] = []
+    tasks = 0
+    per_shard: List[str] = []
+    # A finished run (every shard has its completion marker) only collects
+    # the recorded statistics, as `sift run` does.
+    finished = all(
+        os.path.exists(os.path.join(out, ".sift", "done", name + ".json")) for name, _ in shards
     )
-    result = ray.get(
-        _minhash_cluster_task.remote(
-            stage, pairs, counts, involved, *[maps[s][1] for s in involved]
+    for pass_ in range(passes - 1 if finished else 0, passes):
+        refs = [
+            _pass_task.options(
+                num_cpus=cpus_per_task, scheduling_strategy=scheduling_strategy
+            ).remote(
+                pipeline_ref, paths, out, si, pass_, cpus_per_task, compression, level, batch_docs
+            )
+            for si in range(len(shards))
+        ]
+        tasks += len(refs)
+        results = ray.get(refs)
+        for _, _, node, cpu in results:
+            nodes.add(node)
+            cpu_seconds += cpu
+        if pass_ + 1 == passes:
+            per_shard = [stats for stats, _, _, _ in results]
+            break
+        survivors = [n for _, n, _, _ in results]
+        buckets: List[Any] = []
+        shuffled = bucket_bytes = 0
+        if shuffle and sum(survivors) > 0:
+            offsets = [sum(survivors[:si]) for si in range(len(shards))]
+            maps = [
+                _band_map_task.options(
+                    num_returns=r + 1, scheduling_strategy=scheduling_strategy
+                ).remote(pipeline_ref, out, pass_, si, offsets[si], survivors[si], r)
+                for si in range(len(shards))
+            ]
+            shuffled = sum(ray.get([m[0] for m in maps]))
+            reduced = []
+            if shuffled > 0:
+                reduced = [
+                    _band_reduce_task.options(scheduling_strategy=scheduling_strategy).remote(
+                        *[m[1 + k] for m in maps]
+                    )
+                    for k in range(r)
+                ]
+            buckets = [b for _, b in reduced]
+            bucket_bytes = sum(ray.get([n for n, _ in reduced]))
+            tasks += len(maps) + len(reduced)
+        summary = ray.get(
+            _decide_task.options(num_cpus=cpus_per_task).remote(
+                pipeline_ref, out, pass_, survivors, cpus_per_task, *buckets
+            )
         )
-    )
-    if info is not None:
-        info.update(
-            documents=sum(counts),
-            shuffle_bytes=sum(b for _, b in sizes),
-            pairs=sum(len(p) // 16 for p in pairs),
-            map_tasks=len(maps),
-            reducers=r,
-            cluster_shards=len(involved),
+        tasks += 1
+        steps.append(
+            dict(
+                json.loads(summary),
+                shuffle_bytes=shuffled,
+                bucket_bytes=bucket_bytes,
+                reducers=len(buckets),
+            )
         )
-    return {name: removals for (name, _), removals in zip(shards, result)}
-
-
-def minhash_duplicates_local(
-    pipeline: Pipeline,
-    input: Union[PathLike, Iterable[PathLike]],
-    *,
-    stage: str = "minhash_dedup",
-    work_dir: Optional[PathLike] = None,
-) -> Dict[str, List[Removal]]:
-    """The same decisions in this process, by sift-dedup's own decision step
-    (keys, on-disk sort, union-find): the reference for
-    :func:`minhash_duplicates`. Needs no Ray cluster."""
-    paths = _abs_paths(input)
-    names = [name for name, _ in _sift.shard_names(paths)]
-    with tempfile.TemporaryDirectory() as tmp:
-        work = os.fspath(work_dir) if work_dir is not None else tmp
-        result = _sift.minhash_local(pipeline, paths, names, stage, work)
-    return dict(zip(names, result))
+    result = _sift.finish_run(pipeline, out, per_shard, time.monotonic() - start)
+    result["ray"] = {
+        "tasks": tasks,
+        "nodes": len(nodes),
+        "task_cpu_seconds": round(cpu_seconds, 3),
+        "passes": passes,
+        "dedup_steps": steps,
+    }
+    return result

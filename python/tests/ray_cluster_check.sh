@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Real Ray cluster check: a head node and one worker node (two raylets on
-# 127.0.0.1, one CPU each), the Ray tests run against it, then the cluster
+# 127.0.0.1, one CPU each), the Ray tests run against it (a per-document
+# pipeline, and pipelines with exact + MinHash + paragraph dedup whose MinHash
+# step shuffles band records between the nodes), then the cluster
 # is stopped. Bounded in time; the cluster is stopped on any exit.
 #
 # usage: python/tests/ray_cluster_check.sh VENV

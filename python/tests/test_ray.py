@@ -104,16 +104,64 @@ def near_copies(docs):
     return out
 
 
-def test_minhash_on_ray_equals_sift_dedup_locally(cluster, tmp_path: pathlib.Path, docs) -> None:
+DEDUP = PIPELINE + """
+[[stages]]
+type = "exact_dedup"
+
+[[stages]]
+type = "minhash_dedup"
+
+[[stages]]
+type = "paragraph_dedup"
+
+[[stages]]
+type = "min_words"
+name = "min_words_after_dedup"
+min = 40
+"""
+
+
+def without_dedup_counts(files):
+    """Output files without .sift/dedup.json (it holds each step's seconds)."""
+    return {k: v for k, v in files.items() if not k.endswith("dedup.json")}
+
+
+@pytest.mark.parametrize("reducers", [1, 3])
+def test_ray_dedup_run_equals_local_run(cluster, tmp_path: pathlib.Path, docs, reducers) -> None:
     copies = near_copies(docs)
     # Copies land in other shards than their originals (write_corpus splits in quarters).
     corpus = write_corpus(tmp_path, docs + copies)
-    p = sift.Pipeline.from_toml(PIPELINE)
-    want = sift.ray.minhash_duplicates_local(p, corpus)
-    removed = [r for rs in want.values() for r in rs]
-    assert len(removed) >= len(copies) > 10
-    assert all(sim >= 0.5 for _, _, _, sim in removed)
-    assert all(cluster_id.startswith("minhash_dedup:") for _, _, cluster_id, _ in removed)
-    for reducers in (1, 3):
-        got = sift.ray.minhash_duplicates(p, corpus, reducers=reducers)
-        assert got == want, f"reducers={reducers}"
+    p = sift.Pipeline.from_toml(DEDUP)
+    local = p.run(corpus, tmp_path / "local", threads=2)
+    got = sift.ray.run(p, corpus, tmp_path / "ray", reducers=reducers)
+    assert without_dedup_counts(read_output(tmp_path / "ray")) == without_dedup_counts(
+        read_output(tmp_path / "local")
+    )
+    assert without_seconds(got) == without_seconds(local)
+    stages = {s["name"]: s for s in got["stages"]}
+    assert stages["exact_dedup"]["docs_removed"] > 0
+    assert stages["minhash_dedup"]["docs_removed"] > 0
+    (step,) = got["ray"]["dedup_steps"]
+    assert step["shuffle_bytes"] > 0 and step["reducers"] == reducers
+    assert step["shuffle_bytes"] % 24 == 0
+    expect = os.environ.get("SIFT_RAY_EXPECT_NODES")
+    if expect:
+        assert got["ray"]["nodes"] == int(expect), got["ray"]
+    # Rerun into the finished directory: nothing redone, same statistics.
+    again = sift.ray.run(p, corpus, tmp_path / "ray")
+    assert without_seconds(again) == without_seconds(local)
+
+
+
+def test_ray_dedup_datatrove_mode_equals_local_run(cluster, tmp_path: pathlib.Path, docs) -> None:
+    corpus = write_corpus(tmp_path, docs + near_copies(docs))
+    p = sift.Pipeline.from_toml(
+        PIPELINE + '\n[[stages]]\ntype = "minhash_dedup"\nkeep = "datatrove"\n'
+    )
+    local = p.run(corpus, tmp_path / "local")
+    got = sift.ray.run(p, corpus, tmp_path / "ray")
+    assert without_dedup_counts(read_output(tmp_path / "ray")) == without_dedup_counts(
+        read_output(tmp_path / "local")
+    )
+    assert without_seconds(got) == without_seconds(local)
+    assert got["ray"]["dedup_steps"][0]["reducers"] == 0  # decided in one task

@@ -12,7 +12,7 @@ use sift::pipeline::{distributed, RunOptions};
 
 use crate::{input_paths, io_err, output_format, pipeline_err, PyPipeline};
 
-fn shards_of(paths: &[PathBuf]) -> PyResult<Vec<Shard>> {
+pub(crate) fn shards_of(paths: &[PathBuf]) -> PyResult<Vec<Shard>> {
     let found = discover(paths).map_err(io_err)?;
     if found.shards.is_empty() {
         return Err(crate::SiftError::new_err(

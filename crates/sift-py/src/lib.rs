@@ -298,7 +298,7 @@ fn preset_toml(name: &str) -> PyResult<String> {
 mod _sift {
     #[pymodule_export]
     use super::{
-        dedup::{minhash_cluster, minhash_local, minhash_map, minhash_reduce},
+        dedup::{band_records, decide_group, passes, reduce_bands, run_pass},
         distributed::{finish_run, prepare_run, run_shards, shard_names},
         preset_toml, presets,
         process::{ProcessIter, ProcessResult, RemovedLine},
