@@ -1,6 +1,7 @@
 //! The unit of work: one document, its text, the input fields sift does not
 //! touch, and everything sift learned about it (`sift` object on output).
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -32,6 +33,28 @@ pub struct Document {
     /// cleaner removes a line: identity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     line_map: Option<Vec<u32>>,
+    /// Data derived from the text that later stages can reuse (see
+    /// [`Document::memo`]); never serialised.
+    #[serde(skip)]
+    memo: TextMemo,
+}
+
+/// One value derived from a document's text (e.g. its word tokens), shared
+/// between stages. It is valid only for the exact text it was computed from:
+/// a copy of that text is kept and compared on every read, so a stage that
+/// edits `text` in any way (even through the public field) invalidates it.
+#[derive(Clone, Default)]
+struct TextMemo {
+    text: String,
+    value: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl std::fmt::Debug for TextMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextMemo")
+            .field("set", &self.value.is_some())
+            .finish()
+    }
 }
 
 /// Input position of a document.
@@ -124,7 +147,31 @@ impl Document {
             sift: SiftMeta::default(),
             original: None,
             line_map: None,
+            memo: TextMemo::default(),
         }
+    }
+
+    /// The value of type `T` memoised for the current text by
+    /// [`Document::set_memo`], if the text has not changed since (compared
+    /// byte for byte) and the memo holds a `T`.
+    ///
+    /// Stages use this to share work derived from the text (word tokens) with
+    /// later stages instead of recomputing it; the result must be a pure
+    /// function of the text.
+    pub fn memo<T: Any + Send + Sync>(&self) -> Option<&T> {
+        let value = self.memo.value.as_ref()?;
+        if self.memo.text != self.text {
+            return None;
+        }
+        value.downcast_ref::<T>()
+    }
+
+    /// Memoise `value`, derived from the current text only, for later stages
+    /// (replaces any earlier memo).
+    pub fn set_memo<T: Any + Send + Sync>(&mut self, value: T) {
+        self.memo.text.clear();
+        self.memo.text.push_str(&self.text);
+        self.memo.value = Some(Arc::new(value));
     }
 
     /// The text as it was read, before any cleaner edited it.
@@ -245,6 +292,23 @@ impl Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memo_is_valid_only_for_the_text_it_was_made_from() {
+        let mut d = Document::new("x", "one two");
+        assert_eq!(d.memo::<usize>(), None);
+        d.set_memo(2usize);
+        assert_eq!(d.memo::<usize>(), Some(&2));
+        assert_eq!(d.memo::<u32>(), None);
+        let c = d.clone();
+        assert_eq!(c.memo::<usize>(), Some(&2));
+        d.text.push_str(" three");
+        assert_eq!(d.memo::<usize>(), None);
+        d.text.truncate(7);
+        assert_eq!(d.memo::<usize>(), Some(&2));
+        d.apply_line_edits("s", &[LineEdit::Replace("one too".into())]);
+        assert_eq!(d.memo::<usize>(), None);
+    }
 
     fn edits_for(text: &str, junk: &[&str]) -> Vec<LineEdit> {
         text.split('\n')

@@ -128,7 +128,9 @@ impl Stage for C4Quality {
                     Err(doc_reason) => return Verdict::drop_static(doc_reason),
                 };
                 if let LineFate::Kept(line) = &fate {
-                    if c.min_num_sentences != -1 {
+                    // Only `n_sentences < min_num_sentences` is asked: stop
+                    // counting once it is false.
+                    if c.min_num_sentences != -1 && n_sentences < c.min_num_sentences {
                         n_sentences += sift_text::count_sentences(line) as i64;
                     }
                 }

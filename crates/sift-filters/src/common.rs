@@ -5,21 +5,55 @@
 
 use std::cell::RefCell;
 
+use sift_core::Document;
+
 thread_local! {
     static WORDS: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Run `f` on the word tokens of `text` (`sift_text::split_words`), reusing a
-/// per-thread buffer so that no allocation happens per document.
-pub(crate) fn with_words<R>(text: &str, f: impl FnOnce(&[&str]) -> R) -> R {
+/// Byte ranges of a text's word tokens (`sift_text::split_words`), memoised
+/// on the [`Document`] so that the next stage reading the same text does not
+/// tokenize it again.
+pub(crate) struct WordSpans(Vec<(u32, u32)>);
+
+/// Run `f` on the document's text and its word tokens, taking them from the
+/// document's memo when an earlier stage tokenized the same text, and leaving
+/// them there for later stages otherwise.
+pub(crate) fn with_doc_words<R>(doc: &mut Document, f: impl FnOnce(&str, &[&str]) -> R) -> R {
+    let text = doc.text.as_str();
+    if let Some(WordSpans(spans)) = doc.memo::<WordSpans>() {
+        return with_buf(|words| {
+            words.extend(spans.iter().map(|&(a, b)| &text[a as usize..b as usize]));
+            f(text, words)
+        });
+    }
+    let (r, spans) = with_buf(|words| {
+        sift_text::split_words(text, words);
+        let base = text.as_ptr() as usize;
+        let spans = (text.len() <= u32::MAX as usize).then(|| {
+            let offset = |w: &str| (w.as_ptr() as usize - base) as u32;
+            (words.iter())
+                .map(|w| (offset(w), offset(w) + w.len() as u32))
+                .collect::<Vec<_>>()
+        });
+        (f(text, words), spans)
+    });
+    if let Some(spans) = spans {
+        doc.set_memo(WordSpans(spans));
+    }
+    r
+}
+
+/// Run `f` with the per-thread word buffer (empty), or a fresh one when it is
+/// already in use.
+fn with_buf<'t, R>(f: impl FnOnce(&mut Vec<&'t str>) -> R) -> R {
     let buf = WORDS.with(|cell| {
         cell.try_borrow_mut()
             .map(|mut b| std::mem::take(&mut *b))
             .unwrap_or_default()
     });
     let mut words = relabel(buf);
-    sift_text::split_words(text, &mut words);
-    let r = f(&words);
+    let r = f(&mut words);
     let buf = relabel(words);
     WORDS.with(|cell| {
         if let Ok(mut b) = cell.try_borrow_mut() {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sift_core::{Document, Stage, Verdict};
 use sift_text::pystr;
 
-use crate::common::{dup_count, is_terminal, with_words};
+use crate::common::{dup_count, is_terminal, with_doc_words};
 use crate::Error;
 
 /// Configuration of [`FinewebQuality`] (datatrove defaults).
@@ -128,7 +128,7 @@ impl Stage for FinewebQuality {
         if dup_chars as f64 / chars_without_newlines as f64 > c.char_duplicates_ratio {
             return Verdict::drop_static("char_dup_ratio");
         }
-        let n_words = with_words(text, |w| w.len());
+        let n_words = with_doc_words(doc, |_, w| w.len());
         // A non-blank text always has a word; 0 would be a division by zero
         // in datatrove (it raises), here it keeps the document.
         if n_words > 0 && newlines as f64 / n_words as f64 > c.new_line_ratio {

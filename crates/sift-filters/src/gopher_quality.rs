@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sift_core::{Document, Stage, Verdict};
 use sift_text::pystr;
 
-use crate::common::{is_punctuation, with_words};
+use crate::common::{is_punctuation, with_doc_words};
 use crate::Error;
 
 /// Configuration of [`GopherQuality`] (datatrove defaults).
@@ -125,7 +125,7 @@ impl Stage for GopherQuality {
     }
 
     fn process(&self, doc: &mut Document) -> Verdict {
-        with_words(&doc.text, |words| self.check(&doc.text, words))
+        with_doc_words(doc, |text, words| self.check(text, words))
     }
 }
 

@@ -7,14 +7,11 @@
 //! `duplicated_{n}_n_grams`. Fractions of characters are relative to the
 //! code-point length of the whole text.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
-
 use serde::{Deserialize, Serialize};
 use sift_core::{Document, Reason, Stage, Verdict};
 use sift_text::pystr;
 
-use crate::common::{dup_count, with_words};
+use crate::common::{dup_count, with_doc_words};
 use crate::Error;
 
 /// Configuration of [`GopherRepetition`] (datatrove defaults).
@@ -165,21 +162,23 @@ impl Stage for GopherRepetition {
         if c.top_n_grams.is_empty() && c.dup_n_grams.is_empty() {
             return Verdict::Keep;
         }
-        with_words(text, |words| {
-            for (&(n, frac), reason) in c.top_n_grams.iter().zip(&self.top_reasons) {
-                if words.len() < n {
-                    continue;
+        with_doc_words(doc, |_, words| {
+            with_ngrams(words, |g| {
+                for (&(n, frac), reason) in c.top_n_grams.iter().zip(&self.top_reasons) {
+                    if words.len() < n {
+                        continue;
+                    }
+                    if g.top_ngram_chars(n) as f64 / total > frac {
+                        return Verdict::Drop(reason.clone());
+                    }
                 }
-                if top_ngram_chars(words, n) as f64 / total > frac {
-                    return Verdict::Drop(reason.clone());
+                for (&(n, frac), reason) in c.dup_n_grams.iter().zip(&self.dup_reasons) {
+                    if g.repeated_ngram_chars(n) as f64 / total > frac {
+                        return Verdict::Drop(reason.clone());
+                    }
                 }
-            }
-            for (&(n, frac), reason) in c.dup_n_grams.iter().zip(&self.dup_reasons) {
-                if repeated_ngram_chars(words, n) as f64 / total > frac {
-                    return Verdict::Drop(reason.clone());
-                }
-            }
-            Verdict::Keep
+                Verdict::Keep
+            })
         })
     }
 }
@@ -217,96 +216,319 @@ fn split_runs(s: &str, min: usize) -> impl Iterator<Item = &str> + '_ {
 /// Characters covered by the most frequent n-gram (n-grams are the tokens
 /// joined with one space): `len(ngram) * count`; ties go to the n-gram seen
 /// first (`Counter.most_common(1)`).
+#[cfg(test)]
 fn top_ngram_chars(words: &[&str], n: usize) -> usize {
-    let windows = words.windows(n);
-    let mut counts: HashMap<&[&str], usize, ahash::RandomState> =
-        HashMap::with_capacity_and_hasher(words.len(), fixed_state());
-    let mut best = 0usize;
-    for w in windows.clone() {
-        let e = counts.entry(w).or_insert(0);
-        *e += 1;
-        best = best.max(*e);
-    }
-    // The first window whose n-gram has the top count is that n-gram's first
-    // occurrence, and the earliest among the tied n-grams.
-    windows
-        .into_iter()
-        .find(|w| counts.get(w) == Some(&best))
-        .map_or(0, |w| {
-            let chars: usize = w.iter().map(|t| pystr::len(t)).sum();
-            (chars + n - 1) * best
-        })
+    with_ngrams(words, |g| g.top_ngram_chars(n))
 }
 
 /// datatrove's `find_all_duplicate`: characters in repeated n-grams, where an
 /// n-gram is its tokens concatenated **without** a separator; after a repeat
 /// the scan jumps `n` tokens ahead without recording the skipped n-grams.
+#[cfg(test)]
 fn repeated_ngram_chars(words: &[&str], n: usize) -> usize {
-    if words.len() < n {
-        return 0;
+    with_ngrams(words, |g| g.repeated_ngram_chars(n))
+}
+
+thread_local! {
+    static NGRAMS: std::cell::RefCell<NgramScratch> = std::cell::RefCell::new(NgramScratch::default());
+}
+
+/// Run `f` on the n-gram index of `words`, with per-thread buffers.
+fn with_ngrams<R>(words: &[&str], f: impl FnOnce(&mut Ngrams<'_, '_>) -> R) -> R {
+    NGRAMS.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let r = f(&mut Ngrams::new(words, &mut scratch));
+            scratch.shrink();
+            r
+        }
+        // Re-entrancy cannot happen; stay correct anyway.
+        Err(_) => f(&mut Ngrams::new(words, &mut NgramScratch::default())),
+    })
+}
+
+/// Reusable buffers of [`Ngrams`].
+#[derive(Default)]
+struct NgramScratch {
+    ids: Vec<u32>,
+    cat: Vec<u8>,
+    byte_off: Vec<usize>,
+    char_off: Vec<usize>,
+    byte_hash: Vec<u64>,
+    id_hash: Vec<u64>,
+    pow: Vec<u64>,
+    table: Vec<u32>,
+    entries: Vec<(u64, u32, u32)>,
+}
+
+impl NgramScratch {
+    fn shrink(&mut self) {
+        const KEEP: usize = 1 << 16;
+        if self.cat.capacity() > 16 * KEEP || self.table.capacity() > 16 * KEEP {
+            *self = NgramScratch::default();
+        }
     }
-    let state = fixed_state();
-    let mut seen: HashMap<Concat<'_>, (), ahash::RandomState> =
-        HashMap::with_capacity_and_hasher(words.len(), fixed_state());
-    let mut repeated = 0usize;
-    let mut i = 0usize;
-    while i + n <= words.len() {
-        let key = Concat::new(&words[i..i + n], &state);
-        match seen.entry(key) {
-            std::collections::hash_map::Entry::Occupied(e) => {
-                repeated += e.key().0.iter().map(|t| pystr::len(t)).sum::<usize>();
-                i += n;
+}
+
+/// Modulus of the polynomial hashes (a Mersenne prime: no weak inputs like
+/// those of arithmetic modulo 2^64).
+const MOD: u64 = (1 << 61) - 1;
+/// Base of the polynomial hashes.
+const BASE: u64 = 0x1f2e_3d4c_5b6a_7988 % MOD;
+
+#[inline]
+fn mul_mod(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    let r = (p as u64 & MOD) + (p >> 61) as u64;
+    if r >= MOD {
+        r - MOD
+    } else {
+        r
+    }
+}
+
+#[inline]
+fn sub_mod(a: u64, b: u64) -> u64 {
+    if a >= b {
+        a - b
+    } else {
+        a + MOD - b
+    }
+}
+
+/// The words of a document indexed for n-gram counting: every n-gram's hash
+/// comes in O(1) from prefix hashes, so no n-gram is hashed byte by byte.
+///
+/// Hashes only find candidates; n-grams are equal only after comparing their
+/// words (top n-grams) or bytes (repeated n-grams), so results are exact.
+struct Ngrams<'w, 's> {
+    words: &'w [&'w str],
+    /// Word id per word: equal ids for equal words.
+    ids: &'s [u32],
+    /// The words' bytes, concatenated.
+    cat: &'s [u8],
+    /// Start of word `i` in `cat` (and `cat.len()` at the end).
+    byte_off: &'s [usize],
+    /// Code points before word `i` (and in all).
+    char_off: &'s [usize],
+    /// Prefix hash of `cat` at each word boundary.
+    byte_hash: &'s [u64],
+    /// Prefix hash of the id sequence.
+    id_hash: &'s [u64],
+    /// `BASE^k` for `k` up to `cat.len()`.
+    pow: &'s [u64],
+    table: &'s mut Vec<u32>,
+    entries: &'s mut Vec<(u64, u32, u32)>,
+}
+
+impl<'w, 's> Ngrams<'w, 's> {
+    fn new(words: &'w [&'w str], s: &'s mut NgramScratch) -> Self {
+        let n = words.len();
+        s.cat.clear();
+        s.byte_off.clear();
+        s.char_off.clear();
+        s.byte_hash.clear();
+        s.id_hash.clear();
+        s.ids.clear();
+        // Word ids by interning in the open-addressing table.
+        let cap = (2 * n + 2).next_power_of_two();
+        s.table.clear();
+        s.table.resize(cap, 0);
+        s.entries.clear();
+        let state = ahash::RandomState::with_seeds(0x5151, 0x7a7a, 0x1234, 0x9876);
+        let (mut h, mut chars) = (0u64, 0usize);
+        s.byte_hash.push(0);
+        s.char_off.push(0);
+        for w in words {
+            s.byte_off.push(s.cat.len());
+            s.cat.extend_from_slice(w.as_bytes());
+            for &b in w.as_bytes() {
+                h = mul_mod(h, BASE) + u64::from(b) + 1;
+                if h >= MOD {
+                    h -= MOD;
+                }
             }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(());
+            s.byte_hash.push(h);
+            chars += if w.is_ascii() { w.len() } else { pystr::len(w) };
+            s.char_off.push(chars);
+            // Intern.
+            let wh = state.hash_one(w);
+            let mask = cap - 1;
+            let mut slot = slot_of(wh, mask);
+            let id = loop {
+                match s.table[slot] {
+                    0 => {
+                        let id = s.entries.len() as u32;
+                        s.entries.push((wh, s.byte_off.len() as u32 - 1, 0));
+                        s.table[slot] = id + 1;
+                        break id;
+                    }
+                    e => {
+                        let (eh, first, _) = s.entries[e as usize - 1];
+                        if eh == wh && words[first as usize] == *w {
+                            break e - 1;
+                        }
+                        slot = (slot + 1) & mask;
+                    }
+                }
+            };
+            s.ids.push(id);
+        }
+        s.byte_off.push(s.cat.len());
+        let mut g = 0u64;
+        s.id_hash.push(0);
+        for &id in &s.ids {
+            g = mul_mod(g, BASE) + u64::from(id) + 1;
+            if g >= MOD {
+                g -= MOD;
+            }
+            s.id_hash.push(g);
+        }
+        let need = s.cat.len().max(n) + 1;
+        if s.pow.len() < need {
+            if s.pow.is_empty() {
+                s.pow.push(1);
+            }
+            let mut p = *s.pow.last().unwrap_or(&1);
+            while s.pow.len() < need {
+                p = mul_mod(p, BASE);
+                s.pow.push(p);
+            }
+        }
+        Ngrams {
+            words,
+            ids: &s.ids,
+            cat: &s.cat,
+            byte_off: &s.byte_off,
+            char_off: &s.char_off,
+            byte_hash: &s.byte_hash,
+            id_hash: &s.id_hash,
+            pow: &s.pow,
+            table: &mut s.table,
+            entries: &mut s.entries,
+        }
+    }
+
+    /// Empty the table for `n` keys at most.
+    fn reset(&mut self, n: usize) -> usize {
+        let cap = (2 * n + 2).next_power_of_two();
+        self.table.clear();
+        self.table.resize(cap, 0);
+        self.entries.clear();
+        cap - 1
+    }
+
+    /// Hash of the word-id sequence `i..i + n`.
+    #[inline]
+    fn id_key(&self, i: usize, n: usize) -> u64 {
+        sub_mod(self.id_hash[i + n], mul_mod(self.id_hash[i], self.pow[n]))
+    }
+
+    /// Hash of the concatenated bytes of words `i..i + n`.
+    #[inline]
+    fn byte_key(&self, i: usize, n: usize) -> u64 {
+        let len = self.byte_off[i + n] - self.byte_off[i];
+        sub_mod(
+            self.byte_hash[i + n],
+            mul_mod(self.byte_hash[i], self.pow[len]),
+        )
+    }
+
+    #[inline]
+    fn bytes(&self, i: usize, n: usize) -> &[u8] {
+        &self.cat[self.byte_off[i]..self.byte_off[i + n]]
+    }
+
+    /// See the free function of the same name.
+    fn top_ngram_chars(&mut self, n: usize) -> usize {
+        let len = self.words.len();
+        if len < n {
+            return 0;
+        }
+        let windows = len - n + 1;
+        let mask = self.reset(windows);
+        let mut best = 0u32;
+        // Entries: (hash, first window, count).
+        for i in 0..windows {
+            let h = self.id_key(i, n);
+            let mut slot = slot_of(h, mask);
+            loop {
+                match self.table[slot] {
+                    0 => {
+                        self.entries.push((h, i as u32, 1));
+                        self.table[slot] = self.entries.len() as u32;
+                        best = best.max(1);
+                        break;
+                    }
+                    e => {
+                        let (eh, first, _) = self.entries[e as usize - 1];
+                        let f = first as usize;
+                        if eh == h && self.ids[f..f + n] == self.ids[i..i + n] {
+                            let c = &mut self.entries[e as usize - 1].2;
+                            *c += 1;
+                            best = best.max(*c);
+                            break;
+                        }
+                        slot = (slot + 1) & mask;
+                    }
+                }
+            }
+        }
+        // The earliest first occurrence among the n-grams with the top count
+        // (entries are in order of first occurrence).
+        self.entries
+            .iter()
+            .find(|e| e.2 == best)
+            .map_or(0, |&(_, first, _)| {
+                let f = first as usize;
+                let chars = self.char_off[f + n] - self.char_off[f];
+                (chars + n - 1) * best as usize
+            })
+    }
+
+    /// See the free function of the same name.
+    fn repeated_ngram_chars(&mut self, n: usize) -> usize {
+        let len = self.words.len();
+        if len < n {
+            return 0;
+        }
+        let mask = self.reset(len - n + 1);
+        let mut repeated = 0usize;
+        let mut i = 0usize;
+        while i + n <= len {
+            let h = self.byte_key(i, n);
+            let mut slot = slot_of(h, mask);
+            let seen = loop {
+                match self.table[slot] {
+                    0 => {
+                        self.entries.push((h, i as u32, 0));
+                        self.table[slot] = self.entries.len() as u32;
+                        break false;
+                    }
+                    e => {
+                        let (eh, first, _) = self.entries[e as usize - 1];
+                        if eh == h && self.bytes(first as usize, n) == self.bytes(i, n) {
+                            break true;
+                        }
+                        slot = (slot + 1) & mask;
+                    }
+                }
+            };
+            if seen {
+                repeated += self.char_off[i + n] - self.char_off[i];
+                i += n;
+            } else {
                 i += 1;
             }
         }
-    }
-    repeated
-}
-
-fn fixed_state() -> ahash::RandomState {
-    ahash::RandomState::with_seeds(0x5151, 0x7a7a, 0x1234, 0x9876)
-}
-
-/// Tokens compared and hashed as their concatenation.
-struct Concat<'a>(&'a [&'a str], u64);
-
-impl<'a> Concat<'a> {
-    fn new(tokens: &'a [&'a str], state: &ahash::RandomState) -> Self {
-        // Hash the concatenated bytes in one stream, so that equal
-        // concatenations hash equally whatever the token boundaries.
-        let mut h = state.build_hasher();
-        let mut buf = [0u8; 64];
-        let mut len = 0usize;
-        for b in tokens.iter().flat_map(|t| t.bytes()) {
-            if len == buf.len() {
-                h.write(&buf);
-                len = 0;
-            }
-            buf[len] = b;
-            len += 1;
-        }
-        h.write(&buf[..len]);
-        Concat(tokens, h.finish())
+        repeated
     }
 }
 
-impl Hash for Concat<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.1);
-    }
+/// Table slot of a hash (Fibonacci hashing: the high bits of the product).
+#[inline]
+fn slot_of(h: u64, mask: usize) -> usize {
+    (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & mask
 }
-
-impl PartialEq for Concat<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.1 == other.1
-            && (self.0.iter().flat_map(|t| t.bytes())).eq(other.0.iter().flat_map(|t| t.bytes()))
-    }
-}
-
-impl Eq for Concat<'_> {}
 
 #[cfg(test)]
 mod tests {
@@ -366,5 +588,64 @@ mod tests {
         // ab (repeat, jump to 4), ab (repeat) = 4 chars.
         assert_eq!(repeated_ngram_chars(&["a", "b", "a", "b", "a", "b"], 2), 4);
         assert_eq!(repeated_ngram_chars(&["a"], 2), 0);
+    }
+
+    /// The straightforward definitions (datatrove's code, transcribed).
+    fn naive_top(words: &[&str], n: usize) -> usize {
+        let grams: Vec<String> = words.windows(n).map(|w| w.join(" ")).collect();
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for g in &grams {
+            match counts.iter_mut().find(|(k, _)| k == g) {
+                Some(e) => e.1 += 1,
+                None => counts.push((g, 1)),
+            }
+        }
+        let best = counts.iter().map(|e| e.1).max().unwrap_or(0);
+        (counts.iter().find(|e| e.1 == best)).map_or(0, |(k, c)| k.chars().count() * c)
+    }
+
+    fn naive_dup(words: &[&str], n: usize) -> usize {
+        let mut seen = std::collections::HashSet::new();
+        let (mut i, mut rep) = (0, 0);
+        while i + n <= words.len() {
+            let g: String = words[i..i + n].concat();
+            if seen.contains(&g) {
+                rep += g.chars().count();
+                i += n;
+            } else {
+                seen.insert(g);
+                i += 1;
+            }
+        }
+        rep
+    }
+
+    #[test]
+    fn ngram_index_matches_the_definitions() {
+        let vocab = ["a", "b", "ab", "ba", "é", "aé", "x", "xx"];
+        let mut state = 0x1234_5678_u64;
+        for round in 0..400 {
+            let len = round % 40;
+            let words: Vec<&str> = (0..len)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    vocab[(state >> 33) as usize % (2 + round % (vocab.len() - 1))]
+                })
+                .collect();
+            for n in 1..=10 {
+                assert_eq!(
+                    top_ngram_chars(&words, n),
+                    naive_top(&words, n),
+                    "{words:?} {n}"
+                );
+                assert_eq!(
+                    repeated_ngram_chars(&words, n),
+                    naive_dup(&words, n),
+                    "{words:?} {n}"
+                );
+            }
+        }
     }
 }
