@@ -17,9 +17,9 @@ documents whose whitespace-normalised texts are equal are joined too
 the real word-5-gram Jaccard of the two texts.
 
 The truth also misses near copies between `orig` documents: each is a
-recombination of one of ~1,200 real page variants (70 % of its paragraphs
+recombination of one of 568 real page variants (70 % of its paragraphs
 kept, 30 % swapped in from other pages), so at 100 MB every page variant is
-reused by ~17 documents and at 1M documents by ~550, and some of those pairs
+reused by ~42 documents and at 1M documents by ~1,400, and some of those pairs
 are as similar as the generator's own `near_dup` edits. "truth+source"
 also counts a pair as correct when the two documents' truth roots (the
 `orig` documents they derive from) share at least half of their paragraphs
