@@ -21,10 +21,20 @@ pub struct LinesArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
-    /// Pipeline file (TOML). Default: the `default` preset.
-    #[arg(long)]
+    /// Pipeline file (TOML). Default: the line cleaners of the `default`
+    /// preset (its document filters and dedup drop whole documents, which
+    /// `sift decisions` and the parity scripts score instead).
+    #[arg(value_name = "PIPELINE")]
     pipeline: Option<PathBuf>,
-    /// Built-in preset to evaluate instead of a pipeline file.
+    /// Same as the PIPELINE argument.
+    #[arg(
+        long = "pipeline",
+        value_name = "PIPELINE",
+        conflicts_with = "pipeline"
+    )]
+    pipeline_flag: Option<PathBuf>,
+    /// Built-in preset to evaluate whole (document drops count as removing
+    /// every line of the document) instead of a pipeline file.
     #[arg(long)]
     preset: Option<String>,
     /// With the table, also list up to N wrongly removed and missed lines.
@@ -39,7 +49,11 @@ pub fn eval(cmd: EvalCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn lines(args: LinesArgs) -> anyhow::Result<ExitCode> {
-    let config = crate::pipeline_arg::load(args.pipeline.as_deref(), args.preset.as_deref())?;
+    let file = args.pipeline.as_deref().or(args.pipeline_flag.as_deref());
+    let config = match (file, args.preset.as_deref()) {
+        (None, None) => crate::pipeline_arg::load(None, None)?.line_cleaners(),
+        (file, preset) => crate::pipeline_arg::load(file, preset)?,
+    };
     let report = eval_lines(&config, &args.file)
         .with_context(|| format!("evaluating {}", args.file.display()))?;
     if args.json {

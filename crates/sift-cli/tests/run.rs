@@ -21,6 +21,82 @@ fn bundled_sample_runs_with_no_arguments() {
     assert_eq!(s["docs_in"], 52, "2 seeds + 50 pages");
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(summary.contains("documents: 52 in"), "{summary}");
+    // The default preset is the whole recommended pipeline.
+    let stages: Vec<&str> = s["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .map(|st| st["name"].as_str().expect("name"))
+        .collect();
+    for want in [
+        "junk_lines",
+        "language",
+        "gopher_quality",
+        "fineweb_quality",
+        "exact_dedup",
+        "minhash_dedup",
+        "paragraph_dedup",
+    ] {
+        assert!(stages.contains(&want), "{want} missing from {stages:?}");
+    }
+    // Both seed articles survive, minus exactly their junk lines.
+    let kept = records(&o, "kept");
+    let removed_of = |id: &str| -> Vec<String> {
+        let r = kept
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not kept"));
+        r["sift"]["removed_lines"]
+            .as_array()
+            .expect("removed_lines")
+            .iter()
+            .map(|l| l["text"].as_str().expect("text").to_string())
+            .collect()
+    };
+    assert_eq!(
+        removed_of("seed/000_51d3f5e64b5c8cdf"),
+        [
+            "buy symbicort online no prescription pharmacy",
+            "buy hydroxychloroquine online no prescription pharmacy"
+        ]
+    );
+    assert_eq!(
+        removed_of("seed/002_aba2611a59813192"),
+        ["[ad_1]", "[ad_2]", "Source link"]
+    );
+}
+
+#[test]
+fn default_preset_removes_a_copied_article_as_a_duplicate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sample = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample/sample.jsonl"),
+    )
+    .expect("sample");
+    let seed: serde_json::Value =
+        serde_json::from_str(sample.lines().next().expect("line")).expect("json");
+    let mut copy = seed.clone();
+    copy["id"] = "copy-of-seed".into();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, format!("{seed}\n{copy}\n")).expect("write");
+    let o = dir.path().join("out");
+    run_ok(&[
+        "run",
+        "--input",
+        input.to_str().expect("utf8"),
+        "--output",
+        o.to_str().expect("utf8"),
+        "--quiet",
+    ]);
+    assert_reconciles(&o);
+    let kept = records(&o, "kept");
+    let removed = records(&o, "removed");
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0]["id"], seed["id"]);
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0]["id"], "copy-of-seed");
+    assert_eq!(removed[0]["sift"]["reason"], "exact_duplicate");
+    assert_eq!(removed[0]["sift"]["duplicate"]["duplicate_of"], seed["id"]);
 }
 
 #[test]
@@ -173,6 +249,8 @@ fn custom_text_and_id_keys() {
         "content",
         "--id-key",
         "doc",
+        "--preset",
+        "minimal",
         "--quiet",
     ]);
     let kept = records(&o, "kept");

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod dedup;
+mod eval;
 mod report;
 mod resume;
 mod run;

@@ -316,3 +316,24 @@ fn explain_records_the_evidence() {
     let terms = ex["terms"].as_array().expect("terms");
     assert!(terms.iter().any(|t| t == "symbicort"), "{terms:?}");
 }
+
+#[test]
+fn browser_notices_go_but_sentences_about_javascript_stay() {
+    let text = "Scientists found a new species of frog in the rainforest of Peru, the team said.\n\
+        Please enable JavaScript to view the comments powered by Disqus.\n\
+        The frog is about two centimetres long and lives in the leaf litter near streams.\n\
+        Developers can write custom JavaScript to load and run the module in a browser.\n\
+        Your browser does not support the video tag.";
+    let mut doc = Document::new("b", text);
+    stage().process(&mut doc);
+    let removed: Vec<(usize, &str)> = doc
+        .sift
+        .removed_lines
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        removed,
+        vec![(1, "boilerplate_browser"), (4, "boilerplate_browser")]
+    );
+}

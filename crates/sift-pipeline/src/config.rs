@@ -84,6 +84,15 @@ impl StageKind {
         }
     }
 
+    /// Whether the stage only edits lines (never drops a document): the
+    /// stages `sift eval lines` scores by default.
+    pub fn is_line_cleaner(&self) -> bool {
+        matches!(
+            self,
+            StageKind::LineRegex(_) | StageKind::JunkLines(_) | StageKind::Spin(_)
+        )
+    }
+
     /// Build the runtime stage.
     pub fn build(&self, name: &str) -> Result<Box<dyn Stage>, Error> {
         let wrap = |e: sift_filters::Error| Error::Stage {
@@ -282,6 +291,20 @@ impl PipelineConfig {
     /// Stage names in order.
     pub fn stage_names(&self) -> Vec<&str> {
         self.stages.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    /// The same pipeline with only its line cleaners (see
+    /// [`StageKind::is_line_cleaner`]), in order.
+    pub fn line_cleaners(&self) -> Self {
+        Self {
+            stages: self
+                .stages
+                .iter()
+                .filter(|s| s.kind.is_line_cleaner())
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
     }
 }
 

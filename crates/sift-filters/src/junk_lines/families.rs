@@ -16,6 +16,7 @@ pub const FAMILY_FILES: &[(&str, &str)] = &[
     ("ad", include_str!("../../data/junk/ad.txt")),
     ("cookie", include_str!("../../data/junk/cookie.txt")),
     ("nav", include_str!("../../data/junk/nav.txt")),
+    ("browser", include_str!("../../data/junk/browser.txt")),
     ("share", include_str!("../../data/junk/share.txt")),
     ("subscribe", include_str!("../../data/junk/subscribe.txt")),
     ("promo", include_str!("../../data/junk/promo.txt")),
