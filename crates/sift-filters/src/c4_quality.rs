@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 
+use aho_corasick::AhoCorasick;
 use serde::{Deserialize, Serialize};
 use sift_core::{Document, LineEdit, Stage, Verdict};
 use sift_text::pystr;
@@ -74,11 +75,22 @@ const POLICY_SUBSTRINGS: [&str; 6] = [
     "use cookies",
 ];
 
+/// `lorem ipsum`, `javascript`, then [`POLICY_SUBSTRINGS`]: the phrases
+/// looked for in the lowercased line, as bits of [`C4Quality::phrases`].
+const LOREM: u32 = 1;
+const JAVASCRIPT: u32 = 2;
+const POLICY: u32 = !3;
+
 /// Built `c4_quality` stage.
 #[derive(Debug)]
 pub struct C4Quality {
     name: String,
     cfg: C4QualityConfig,
+    /// The phrases, matched ASCII-case-insensitively (for ASCII lines, the
+    /// same as matching the lowercased line).
+    phrases_ascii: AhoCorasick,
+    /// The phrases, matched exactly (in the lowercased line).
+    phrases_exact: AhoCorasick,
 }
 
 impl C4QualityConfig {
@@ -91,9 +103,24 @@ impl C4QualityConfig {
                 message: "only `true` (line units) is supported".into(),
             });
         }
+        let phrases = ["lorem ipsum", "javascript"]
+            .into_iter()
+            .chain(POLICY_SUBSTRINGS);
+        let build = |ascii_ci: bool| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(ascii_ci)
+                .build(phrases.clone())
+                .map_err(|e| Error::Config {
+                    stage: "c4_quality",
+                    key: "phrases".into(),
+                    message: e.to_string(),
+                })
+        };
         Ok(C4Quality {
             name: name.to_string(),
             cfg: self.clone(),
+            phrases_ascii: build(true)?,
+            phrases_exact: build(false)?,
         })
     }
 }
@@ -240,26 +267,47 @@ impl C4Quality {
         if n_tokens < c.min_words_per_line {
             return Ok(LineFate::Removed("too_few_words"));
         }
-        low.clear();
-        for ch in line.chars() {
-            // Per-char lowercasing differs from `str::to_lowercase` only in
-            // the final-sigma rule, which cannot affect the ASCII phrases
-            // searched below.
-            low.extend(ch.to_lowercase());
-        }
-        if c.filter_lorem_ipsum && low.contains("lorem ipsum") {
+        let found = if c.filter_lorem_ipsum || c.filter_javascript || c.filter_policy {
+            self.phrases(&line, low)
+        } else {
+            0
+        };
+        if c.filter_lorem_ipsum && found & LOREM != 0 {
             return Err("lorem_ipsum");
         }
-        if c.filter_javascript && low.contains("javascript") {
+        if c.filter_javascript && found & JAVASCRIPT != 0 {
             return Ok(LineFate::Removed("javascript"));
         }
         if c.filter_curly_bracket && line.contains('{') {
             return Err("curly_bracket");
         }
-        if c.filter_policy && POLICY_SUBSTRINGS.iter().any(|p| low.contains(p)) {
+        if c.filter_policy && found & POLICY != 0 {
             return Ok(LineFate::Removed("policy"));
         }
         Ok(LineFate::Kept(line))
+    }
+}
+
+impl C4Quality {
+    /// Bits of the phrases (see [`LOREM`]) that occur in the lowercased
+    /// `line`; `low` is scratch.
+    fn phrases(&self, line: &str, low: &mut String) -> u32 {
+        let (ac, hay) = if line.is_ascii() {
+            (&self.phrases_ascii, line)
+        } else {
+            low.clear();
+            for ch in line.chars() {
+                // Per-char lowercasing differs from `str::to_lowercase` only in
+                // the final-sigma rule, which cannot affect the ASCII phrases.
+                low.extend(ch.to_lowercase());
+            }
+            (&self.phrases_exact, low.as_str())
+        };
+        let mut found = 0u32;
+        for m in ac.find_overlapping_iter(hay) {
+            found |= 1 << m.pattern().as_u32();
+        }
+        found
     }
 }
 

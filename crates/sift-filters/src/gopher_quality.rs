@@ -70,6 +70,9 @@ pub struct GopherQuality {
     cfg: GopherQualityConfig,
     /// Distinct stop words (at most 64 are tracked with a bit set).
     stop_words: Vec<String>,
+    /// Bit `min(len, 63)` set for the byte length of every stop word: a
+    /// word of another length is not looked up.
+    stop_lens: u64,
 }
 
 impl GopherQualityConfig {
@@ -114,6 +117,7 @@ impl GopherQualityConfig {
         Ok(GopherQuality {
             name: name.to_string(),
             cfg: self.clone(),
+            stop_lens: (stop_words.iter()).fold(0u64, |m, w| m | 1u64 << w.len().min(63)),
             stop_words,
         })
     }
@@ -152,6 +156,9 @@ impl GopherQuality {
                 content_chars += len;
             }
             n_alpha_words += usize::from(has_alpha);
+            if self.stop_lens & (1u64 << w.len().min(63)) == 0 {
+                continue;
+            }
             if let Ok(i) = self.stop_words.binary_search_by(|s| s.as_str().cmp(w)) {
                 stop_seen |= 1 << i;
             }

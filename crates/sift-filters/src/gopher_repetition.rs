@@ -256,16 +256,79 @@ struct NgramScratch {
     byte_hash: Vec<u64>,
     id_hash: Vec<u64>,
     pow: Vec<u64>,
-    table: Vec<u32>,
-    entries: Vec<(u64, u32, u32)>,
+    table: Table,
 }
 
 impl NgramScratch {
     fn shrink(&mut self) {
         const KEEP: usize = 1 << 16;
-        if self.cat.capacity() > 16 * KEEP || self.table.capacity() > 16 * KEEP {
+        if self.cat.capacity() > 16 * KEEP || self.table.slots.capacity() > 16 * KEEP {
             *self = NgramScratch::default();
         }
+    }
+}
+
+/// One slot of [`Table`]: `key` is a hash with the top bit set (0: empty);
+/// `first` is the position of the key's first occurrence, `count` a counter
+/// or an id.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    key: u64,
+    first: u32,
+    count: u32,
+}
+
+/// Open-addressing hash table (linear probing, load at most 1/2) that is
+/// emptied in time proportional to the slots used, not to its size.
+#[derive(Default)]
+struct Table {
+    slots: Vec<Slot>,
+    used: Vec<u32>,
+    mask: usize,
+}
+
+impl Table {
+    /// Empty the table and make room for `n` keys.
+    fn reset(&mut self, n: usize) {
+        let cap = (2 * n + 2).next_power_of_two();
+        if self.slots.len() < cap {
+            self.slots.clear();
+            self.slots.resize(cap, Slot::default());
+        } else {
+            for &u in &self.used {
+                self.slots[u as usize].key = 0;
+            }
+        }
+        self.used.clear();
+        self.mask = self.slots.len() - 1;
+    }
+
+    /// The slot holding `h` for which `same(first)` is true, or the empty slot
+    /// where it goes (`Err`).
+    #[inline]
+    fn find(&self, h: u64, mut same: impl FnMut(usize) -> bool) -> Result<usize, usize> {
+        let key = h | 1 << 63;
+        let mut slot = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & self.mask;
+        loop {
+            let s = self.slots[slot];
+            if s.key == 0 {
+                return Err(slot);
+            }
+            if s.key == key && same(s.first as usize) {
+                return Ok(slot);
+            }
+            slot = (slot + 1) & self.mask;
+        }
+    }
+
+    #[inline]
+    fn insert(&mut self, slot: usize, h: u64, first: usize, count: u32) {
+        self.slots[slot] = Slot {
+            key: h | 1 << 63,
+            first: first as u32,
+            count,
+        };
+        self.used.push(slot as u32);
     }
 }
 
@@ -316,8 +379,7 @@ struct Ngrams<'w, 's> {
     id_hash: &'s [u64],
     /// `BASE^k` for `k` up to `cat.len()`.
     pow: &'s [u64],
-    table: &'s mut Vec<u32>,
-    entries: &'s mut Vec<(u64, u32, u32)>,
+    table: &'s mut Table,
 }
 
 impl<'w, 's> Ngrams<'w, 's> {
@@ -329,16 +391,14 @@ impl<'w, 's> Ngrams<'w, 's> {
         s.byte_hash.clear();
         s.id_hash.clear();
         s.ids.clear();
-        // Word ids by interning in the open-addressing table.
-        let cap = (2 * n + 2).next_power_of_two();
-        s.table.clear();
-        s.table.resize(cap, 0);
-        s.entries.clear();
+        // Word ids by interning in the table (`count` holds the id).
+        s.table.reset(n);
         let state = ahash::RandomState::with_seeds(0x5151, 0x7a7a, 0x1234, 0x9876);
-        let (mut h, mut chars) = (0u64, 0usize);
+        let (mut h, mut g, mut chars, mut next_id) = (0u64, 0u64, 0usize, 0u32);
         s.byte_hash.push(0);
+        s.id_hash.push(0);
         s.char_off.push(0);
-        for w in words {
+        for (i, w) in words.iter().enumerate() {
             s.byte_off.push(s.cat.len());
             s.cat.extend_from_slice(w.as_bytes());
             for &b in w.as_bytes() {
@@ -350,39 +410,23 @@ impl<'w, 's> Ngrams<'w, 's> {
             s.byte_hash.push(h);
             chars += if w.is_ascii() { w.len() } else { pystr::len(w) };
             s.char_off.push(chars);
-            // Intern.
             let wh = state.hash_one(w);
-            let mask = cap - 1;
-            let mut slot = slot_of(wh, mask);
-            let id = loop {
-                match s.table[slot] {
-                    0 => {
-                        let id = s.entries.len() as u32;
-                        s.entries.push((wh, s.byte_off.len() as u32 - 1, 0));
-                        s.table[slot] = id + 1;
-                        break id;
-                    }
-                    e => {
-                        let (eh, first, _) = s.entries[e as usize - 1];
-                        if eh == wh && words[first as usize] == *w {
-                            break e - 1;
-                        }
-                        slot = (slot + 1) & mask;
-                    }
+            let id = match s.table.find(wh, |f| words[f] == *w) {
+                Ok(slot) => s.table.slots[slot].count,
+                Err(slot) => {
+                    s.table.insert(slot, wh, i, next_id);
+                    next_id += 1;
+                    next_id - 1
                 }
             };
             s.ids.push(id);
-        }
-        s.byte_off.push(s.cat.len());
-        let mut g = 0u64;
-        s.id_hash.push(0);
-        for &id in &s.ids {
             g = mul_mod(g, BASE) + u64::from(id) + 1;
             if g >= MOD {
                 g -= MOD;
             }
             s.id_hash.push(g);
         }
+        s.byte_off.push(s.cat.len());
         let need = s.cat.len().max(n) + 1;
         if s.pow.len() < need {
             if s.pow.is_empty() {
@@ -404,17 +448,7 @@ impl<'w, 's> Ngrams<'w, 's> {
             id_hash: &s.id_hash,
             pow: &s.pow,
             table: &mut s.table,
-            entries: &mut s.entries,
         }
-    }
-
-    /// Empty the table for `n` keys at most.
-    fn reset(&mut self, n: usize) -> usize {
-        let cap = (2 * n + 2).next_power_of_two();
-        self.table.clear();
-        self.table.resize(cap, 0);
-        self.entries.clear();
-        cap - 1
     }
 
     /// Hash of the word-id sequence `i..i + n`.
@@ -433,11 +467,6 @@ impl<'w, 's> Ngrams<'w, 's> {
         )
     }
 
-    #[inline]
-    fn bytes(&self, i: usize, n: usize) -> &[u8] {
-        &self.cat[self.byte_off[i]..self.byte_off[i + n]]
-    }
-
     /// See the free function of the same name.
     fn top_ngram_chars(&mut self, n: usize) -> usize {
         let len = self.words.len();
@@ -445,44 +474,33 @@ impl<'w, 's> Ngrams<'w, 's> {
             return 0;
         }
         let windows = len - n + 1;
-        let mask = self.reset(windows);
-        let mut best = 0u32;
-        // Entries: (hash, first window, count).
+        self.table.reset(windows);
+        // The top count, and the earliest first occurrence among the n-grams
+        // that have it (`Counter.most_common(1)`).
+        let (mut best, mut best_first) = (0u32, 0usize);
+        let ids = self.ids;
         for i in 0..windows {
             let h = self.id_key(i, n);
-            let mut slot = slot_of(h, mask);
-            loop {
-                match self.table[slot] {
-                    0 => {
-                        self.entries.push((h, i as u32, 1));
-                        self.table[slot] = self.entries.len() as u32;
-                        best = best.max(1);
-                        break;
+            let cur = &ids[i..i + n];
+            match self.table.find(h, |f| ids[f..f + n] == *cur) {
+                Ok(slot) => {
+                    let s = &mut self.table.slots[slot];
+                    s.count += 1;
+                    let (c, f) = (s.count, s.first as usize);
+                    if c > best || (c == best && f < best_first) {
+                        (best, best_first) = (c, f);
                     }
-                    e => {
-                        let (eh, first, _) = self.entries[e as usize - 1];
-                        let f = first as usize;
-                        if eh == h && self.ids[f..f + n] == self.ids[i..i + n] {
-                            let c = &mut self.entries[e as usize - 1].2;
-                            *c += 1;
-                            best = best.max(*c);
-                            break;
-                        }
-                        slot = (slot + 1) & mask;
+                }
+                Err(slot) => {
+                    self.table.insert(slot, h, i, 1);
+                    if best == 0 {
+                        (best, best_first) = (1, i);
                     }
                 }
             }
         }
-        // The earliest first occurrence among the n-grams with the top count
-        // (entries are in order of first occurrence).
-        self.entries
-            .iter()
-            .find(|e| e.2 == best)
-            .map_or(0, |&(_, first, _)| {
-                let f = first as usize;
-                let chars = self.char_off[f + n] - self.char_off[f];
-                (chars + n - 1) * best as usize
-            })
+        let chars = self.char_off[best_first + n] - self.char_off[best_first];
+        (chars + n - 1) * best as usize
     }
 
     /// See the free function of the same name.
@@ -491,43 +509,28 @@ impl<'w, 's> Ngrams<'w, 's> {
         if len < n {
             return 0;
         }
-        let mask = self.reset(len - n + 1);
+        self.table.reset(len - n + 1);
+        let (cat, off) = (self.cat, self.byte_off);
         let mut repeated = 0usize;
         let mut i = 0usize;
         while i + n <= len {
             let h = self.byte_key(i, n);
-            let mut slot = slot_of(h, mask);
-            let seen = loop {
-                match self.table[slot] {
-                    0 => {
-                        self.entries.push((h, i as u32, 0));
-                        self.table[slot] = self.entries.len() as u32;
-                        break false;
-                    }
-                    e => {
-                        let (eh, first, _) = self.entries[e as usize - 1];
-                        if eh == h && self.bytes(first as usize, n) == self.bytes(i, n) {
-                            break true;
-                        }
-                        slot = (slot + 1) & mask;
-                    }
+            let cur = &cat[off[i]..off[i + n]];
+            let same =
+                |f: usize| off[f + n] - off[f] == cur.len() && cat[off[f]..off[f + n]] == *cur;
+            match self.table.find(h, same) {
+                Ok(_) => {
+                    repeated += self.char_off[i + n] - self.char_off[i];
+                    i += n;
                 }
-            };
-            if seen {
-                repeated += self.char_off[i + n] - self.char_off[i];
-                i += n;
-            } else {
-                i += 1;
+                Err(slot) => {
+                    self.table.insert(slot, h, i, 0);
+                    i += 1;
+                }
             }
         }
         repeated
     }
-}
-
-/// Table slot of a hash (Fibonacci hashing: the high bits of the product).
-#[inline]
-fn slot_of(h: u64, mask: usize) -> usize {
-    (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & mask
 }
 
 #[cfg(test)]

@@ -70,6 +70,95 @@ pub(crate) struct Tokenizer {
     merged: Vec<Tok>,
     /// When false, every chunk takes the general path (reference mode for tests).
     fast: bool,
+    /// Splits of chunks seen before (a chunk's split depends on it alone).
+    cache: ChunkCache,
+}
+
+/// Chunks longer than this (bytes) are not cached.
+const CACHE_MAX_CHUNK: usize = 64;
+/// Entries before the cache is emptied (bounds its memory).
+const CACHE_MAX_ENTRIES: usize = 1 << 14;
+
+/// The token splits of recently split chunks: chunk text -> the tokens'
+/// byte ranges relative to the chunk start. Open addressing, linear probing.
+#[derive(Default)]
+struct ChunkCache {
+    /// 0: empty, else entry index + 1.
+    slots: Vec<u32>,
+    /// (hash, key start in `keys`, key length, first piece in `pieces`, piece count).
+    entries: Vec<(u64, u32, u8, u32, u8)>,
+    keys: Vec<u8>,
+    pieces: Vec<(u8, u8)>,
+}
+
+impl ChunkCache {
+    #[inline]
+    fn hash(s: &[u8]) -> u64 {
+        let mut h = s.len() as u64;
+        for c in s.chunks(8) {
+            let mut x = [0u8; 8];
+            x[..c.len()].copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(x)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        h
+    }
+
+    #[inline]
+    fn slot(h: u64, mask: usize) -> usize {
+        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as usize & mask
+    }
+
+    /// The cached pieces of `s`, or the slot where `s` would go.
+    #[inline]
+    fn get(&self, h: u64, s: &[u8]) -> Result<&[(u8, u8)], usize> {
+        if self.slots.is_empty() {
+            return Err(0);
+        }
+        let mask = self.slots.len() - 1;
+        let mut slot = Self::slot(h, mask);
+        loop {
+            match self.slots[slot] {
+                0 => return Err(slot),
+                e => {
+                    let (eh, ks, kl, ps, pn) = self.entries[e as usize - 1];
+                    let (ks, ps) = (ks as usize, ps as usize);
+                    if eh == h && &self.keys[ks..ks + usize::from(kl)] == s {
+                        return Ok(&self.pieces[ps..ps + usize::from(pn)]);
+                    }
+                    slot = (slot + 1) & mask;
+                }
+            }
+        }
+    }
+
+    /// Remember that `s` (at `base`) split into `toks`.
+    fn insert(&mut self, h: u64, s: &[u8], base: usize, toks: &[Tok], slot: usize) {
+        let mut slot = slot;
+        if self.slots.is_empty() || self.entries.len() >= CACHE_MAX_ENTRIES || toks.len() > 255 {
+            if toks.len() > 255 {
+                return;
+            }
+            self.slots.clear();
+            self.slots.resize(2 * CACHE_MAX_ENTRIES, 0);
+            self.entries.clear();
+            self.keys.clear();
+            self.pieces.clear();
+            slot = Self::slot(h, self.slots.len() - 1);
+        }
+        self.entries.push((
+            h,
+            self.keys.len() as u32,
+            s.len() as u8,
+            self.pieces.len() as u32,
+            toks.len() as u8,
+        ));
+        self.keys.extend_from_slice(s);
+        self.pieces.extend(
+            toks.iter()
+                .map(|t| ((t.start - base) as u8, (t.end - base) as u8)),
+        );
+        self.slots[slot] = self.entries.len() as u32;
+    }
 }
 
 impl Tokenizer {
@@ -157,6 +246,22 @@ impl Tokenizer {
                 end,
                 space: false,
             });
+        } else if self.fast && s.len() <= CACHE_MAX_CHUNK {
+            let h = ChunkCache::hash(s.as_bytes());
+            match self.cache.get(h, s.as_bytes()) {
+                Ok(pieces) => {
+                    self.doc.extend(pieces.iter().map(|&(a, b)| Tok {
+                        start: start + usize::from(a),
+                        end: start + usize::from(b),
+                        space: false,
+                    }));
+                }
+                Err(slot) => {
+                    self.split_chunk(s, start, specials);
+                    let toks = &self.doc[first..];
+                    self.cache.insert(h, s.as_bytes(), start, toks, slot);
+                }
+            }
         } else {
             self.split_chunk(s, start, specials);
         }
