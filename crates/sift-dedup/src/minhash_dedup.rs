@@ -3,15 +3,18 @@
 //! Signatures as datatrove computes them ([`crate::minhash`]); two
 //! documents are *candidates* when all `rows` values of some band are equal
 //! (within a band, records sorted by (values, input order) and each paired
-//! with the previous equal one, as datatrove does); candidates are joined
-//! with union-find; one document per cluster is kept — by default the one
-//! datatrove keeps (union by size, `keep = "datatrove"`), or the earliest in
-//! input order (`keep = "first"`) — and the others are removed with reason `near_duplicate` and
-//! `sift.duplicate = {duplicate_of, cluster: "<stage>:<n>", similarity}`,
-//! where `similarity` estimates the Jaccard similarity to the kept document
-//! (share of equal signature values) and `n` numbers clusters in the input
-//! order of their kept documents. Documents with fewer than `n_grams` words
-//! have no signature and are never removed.
+//! with the previous equal one, as datatrove does). By default
+//! (`keep = "first"`) documents are decided in input order and one is
+//! removed only as a duplicate of a kept candidate whose estimated Jaccard
+//! similarity to it reaches `threshold` (verified clustering, no chains);
+//! `keep = "datatrove"` joins all candidates with union-find and keeps the
+//! document datatrove keeps (union by size). Removed documents get reason
+//! `near_duplicate` and `sift.duplicate = {duplicate_of, cluster:
+//! "<stage>:<n>", similarity}`, where `similarity` estimates the Jaccard
+//! similarity to the kept document (share of equal signature values) and
+//! `n` numbers clusters in the input order of their first removed member.
+//! Documents with fewer than `n_grams` words have no signature and are
+//! never removed.
 
 use crate::minhash::{MinHashParams, MinHasher};
 use crate::{DedupKind, DedupStage, Error};
