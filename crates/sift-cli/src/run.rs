@@ -43,10 +43,10 @@ pub struct RunArgs {
     /// Replace a previous run's output in the output directory.
     #[arg(long)]
     overwrite: bool,
-    /// Output compression.
-    #[arg(long, value_enum, default_value_t = Compression::Gzip)]
+    /// Output compression (zstd: `.jsonl.zst`; gzip: `.jsonl.gz`, for tools that only read gzip).
+    #[arg(long, value_enum, default_value_t = Compression::Zstd)]
     compression: Compression,
-    /// Compression level (gzip 0-9, zstd 1-19); default: fast.
+    /// Compression level (gzip 0-9, zstd 1-19); default: zstd 3, gzip 1.
     #[arg(long)]
     level: Option<i32>,
     /// Output file format (parquet needs the `parquet` feature).

@@ -132,7 +132,7 @@ fn output_is_identical_for_any_thread_count_and_memory_limit() {
         &["-j", "3", "--memory-limit", "1K"],
     );
     assert_eq!(output_bytes(&a), output_bytes(&b));
-    // Other batch sizes write the same records (the gzip framing of the
+    // Other batch sizes write the same records (the compressed framing of the
     // files may differ with the write sizes).
     let c = run_dedup(
         dir.path(),

@@ -1,4 +1,4 @@
-//! Helpers: run the real binary, read its gzip JSONL output.
+//! Helpers: run the real binary, read its JSONL output (zstd by default, gzip or plain).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ pub fn run_ok(args: &[&str]) -> Output {
     out
 }
 
-/// All JSON records of the gzip JSONL files in `dir/category`, file by file in name order.
+/// All JSON records of the JSONL files (`.zst`, `.gz` or plain) in `dir/category`, file by file in name order.
 pub fn records(dir: &Path, category: &str) -> Vec<serde_json::Value> {
     let mut files: Vec<_> = match std::fs::read_dir(dir.join(category)) {
         Ok(rd) => rd.map(|e| e.expect("dir entry").path()).collect(),
@@ -35,9 +35,22 @@ pub fn records(dir: &Path, category: &str) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
     for f in files {
         let mut text = String::new();
-        flate2::read::MultiGzDecoder::new(std::fs::File::open(&f).expect("open"))
-            .read_to_string(&mut text)
-            .expect("gunzip");
+        let file = std::fs::File::open(&f).expect("open");
+        let name = f.to_string_lossy();
+        if name.ends_with(".zst") {
+            zstd::stream::read::Decoder::new(file)
+                .expect("zstd")
+                .read_to_string(&mut text)
+                .expect("unzstd");
+        } else if name.ends_with(".gz") {
+            flate2::read::MultiGzDecoder::new(file)
+                .read_to_string(&mut text)
+                .expect("gunzip");
+        } else {
+            std::io::BufReader::new(file)
+                .read_to_string(&mut text)
+                .expect("read");
+        }
         for line in text.lines() {
             out.push(serde_json::from_str(line).expect("valid JSON line"));
         }

@@ -93,7 +93,7 @@ fn parquet_output_reads_back_as_input() {
     ]);
     let kept_file = first.join("kept/pages.parquet");
     assert!(kept_file.exists(), "parquet output written");
-    assert!(!first.join("kept/pages.jsonl.gz").exists());
+    assert!(!first.join("kept/pages.jsonl.zst").exists());
     let kept_first = stats(&first)["docs_kept"].as_u64().expect("kept");
     assert!(kept_first > 0);
 
