@@ -37,12 +37,19 @@ share of all documents with the same decision, and both set differences.
 Prints one JSON object.
 """
 import gzip
+import io
 import json
 import os
+import subprocess
 import sys
 
 
 def read_jsonl(path):
+    if path.endswith(".zst"):  # sift's output with --compression zstd
+        with subprocess.Popen(["zstd", "-dcq", path], stdout=subprocess.PIPE) as p:
+            for line in io.TextIOWrapper(p.stdout, encoding="utf-8"):
+                yield json.loads(line)
+        return
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as f:
         for line in f:
