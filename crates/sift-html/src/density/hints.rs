@@ -87,6 +87,9 @@ const NEGATIVE_PATTERNS: &[&str] = &[
     "tags",
     "widget",
 ];
+const BYLINE: u8 = 16;
+const BYLINE_PATTERNS: &[&str] = &["byline", "author", "dateline", "writtenby", "p-author"];
+
 const VIDEO_PATTERNS: &[&str] = &[
     "//www.dailymotion.com",
     "//dailymotion.com",
@@ -119,6 +122,7 @@ pub(crate) struct Class {
     pub positive: bool,
     pub negative: bool,
     pub share: bool,
+    pub byline: bool,
 }
 
 impl Class {
@@ -138,6 +142,7 @@ pub(crate) fn get() -> &'static Hints {
             (MAYBE_PATTERNS, MAYBE),
             (POSITIVE_PATTERNS, POSITIVE),
             (NEGATIVE_PATTERNS, NEGATIVE),
+            (BYLINE_PATTERNS, BYLINE),
         ] {
             for p in list {
                 match pats.iter().position(|q| q == p) {
@@ -182,6 +187,7 @@ impl Hints {
                 .split(|b| b.is_ascii_whitespace())
                 .any(|w| w.eq_ignore_ascii_case(b"hid"));
         c.share = is_share(attr);
+        c.byline = m & BYLINE != 0;
         c
     }
 

@@ -29,7 +29,7 @@ mod hints;
 mod parse;
 
 use parse::{Doc, ItemKind, Tag, F_BLOCK_CHILD, F_DATA_TABLE, F_DROP, F_HASH_A, F_IN_A};
-use parse::{F_IN_FIGURE, F_IN_TABLE_CODE, F_LAYOUT_TABLE, F_SHARE, F_UNLIKELY, F_VIDEO};
+use parse::{F_BYLINE, F_IN_FIGURE, F_IN_TABLE_CODE, F_LAYOUT_TABLE, F_SHARE, F_UNLIKELY, F_VIDEO};
 
 const STRIP_UNLIKELY: u8 = 1;
 const WEIGHT_CLASSES: u8 = 2;
@@ -51,7 +51,7 @@ pub(crate) fn extract(html: &str) -> String {
         0,
     ] {
         let text = Attempt::new(&doc, &stats, mode).run();
-        let len = text.chars().filter(|c| !c.is_whitespace()).count();
+        let len = text_len(&text);
         if len >= CHAR_THRESHOLD {
             return text;
         }
@@ -276,6 +276,30 @@ impl<'d, 'a> Attempt<'d, 'a> {
     fn score_paragraphs(&mut self) -> Vec<u32> {
         let doc = self.doc;
         let mut candidates = Vec::new();
+        // Paragraph elements score with all their text.
+        for e in 1..doc.els.len() as u32 {
+            let el = &doc.els[e as usize];
+            if el.flags & self.mask != 0
+                || !matches!(
+                    el.tag,
+                    Tag::P
+                        | Tag::Td
+                        | Tag::Pre
+                        | Tag::Section
+                        | Tag::H2
+                        | Tag::H3
+                        | Tag::H4
+                        | Tag::H5
+                        | Tag::H6
+                )
+            {
+                continue;
+            }
+            let a = self.agg[e as usize];
+            self.add_paragraph(el.parent, a.text, a.commas, &mut candidates);
+        }
+        // The text of a div is a paragraph: the whole div if it holds no
+        // blocks, else each run of text between blocks and `<br><br>`.
         let mut run_blk = u32::MAX;
         let (mut chars, mut commas) = (0u32, 0u32);
         let mut last_line = false;
@@ -326,26 +350,29 @@ impl<'d, 'a> Attempt<'d, 'a> {
     }
 
     fn flush(&mut self, blk: u32, chars: u32, commas: u32, split: bool, cands: &mut Vec<u32>) {
+        if blk == u32::MAX {
+            return;
+        }
+        let el = &self.doc.els[blk as usize];
+        if el.tag != Tag::Div {
+            return;
+        }
+        let start = if split || el.flags & F_BLOCK_CHILD != 0 {
+            blk
+        } else {
+            el.parent
+        };
+        self.add_paragraph(start, chars, commas, cands);
+    }
+
+    /// Readability's paragraph score, added to `start` and its ancestors.
+    fn add_paragraph(&mut self, start: u32, chars: u32, commas: u32, cands: &mut Vec<u32>) {
         // Whitespace between inline elements inflates `chars` a little; so
         // does Readability's innerText.
-        if blk == u32::MAX || chars < 25 {
+        if chars < 25 {
             return;
         }
         let els = &self.doc.els;
-        let el = &els[blk as usize];
-        let start = match el.tag {
-            Tag::P | Tag::Td | Tag::Pre | Tag::H2 | Tag::H3 | Tag::H4 | Tag::H5 | Tag::H6 => {
-                el.parent
-            }
-            Tag::Div | Tag::Section => {
-                if split || el.flags & F_BLOCK_CHILD != 0 {
-                    blk
-                } else {
-                    el.parent
-                }
-            }
-            _ => return,
-        };
         let content = 1.0 + commas as f32 + (chars / 100).min(3) as f32;
         let mut a = start;
         for level in 0..5u32 {
@@ -431,6 +458,20 @@ impl<'d, 'a> Attempt<'d, 'a> {
             if pos < 5 {
                 top5.insert(pos, c);
                 top5.truncate(5);
+            }
+        }
+        if std::env::var_os("DENSITY_DEBUG").is_some() {
+            for &t in &top5 {
+                let el = &self.doc.els[t as usize];
+                eprintln!(
+                    "cand {t} {:?} class={:?} score={:.1} text={} link={:.0} mode={}",
+                    el.tag,
+                    self.class(t),
+                    self.score[t as usize],
+                    self.agg[t as usize].text,
+                    self.agg[t as usize].link,
+                    self.mode
+                );
             }
         }
         let body = self.doc.body;
@@ -524,6 +565,9 @@ impl<'d, 'a> Attempt<'d, 'a> {
                 }
             }
         }
+        if std::env::var_os("DENSITY_DEBUG").is_some() {
+            eprintln!("top {top} roots {roots:?}");
+        }
         roots
     }
 
@@ -574,6 +618,22 @@ impl<'d, 'a> Attempt<'d, 'a> {
                 }
                 self.finish(e, &mut a);
                 if self.cut(e, &a) {
+                    if std::env::var_os("DENSITY_DEBUG").is_some() && a.text > 100 {
+                        for d in e + 1..self.doc.els[e].end as usize {
+                            let x = &self.agg[d];
+                            if x.link > 30.0 && !self.removed(d as u32) {
+                                eprintln!(
+                                    "   {d} p={} {:?} {:?} text={} link={:.0}",
+                                    self.doc.els[d].parent,
+                                    self.doc.els[d].tag,
+                                    self.class(d as u32),
+                                    x.text,
+                                    x.link
+                                );
+                            }
+                        }
+                        eprintln!("cut {e} {:?} class={:?} text={} link={:.0} p={} img={} li={} commas={}", self.doc.els[e].tag, self.class(e as u32), a.text, a.link, a.p, a.img, a.li, a.commas);
+                    }
                     dead[e] = true;
                     continue;
                 }
@@ -597,11 +657,28 @@ impl<'d, 'a> Attempt<'d, 'a> {
         if el.flags & F_SHARE != 0 && a.text < 500 {
             return true;
         }
+        // Readability takes bylines out of the text (as metadata).
+        if el.flags & F_BYLINE != 0 && a.text < 100 {
+            return true;
+        }
         if matches!(el.tag, Tag::H1 | Tag::H2) && weight < 0.0 {
             return true;
         }
         if self.mode & CLEAN_CONDITIONALLY == 0 {
             return false;
+        }
+        // Figures and their captions are not running text (trafilatura drops
+        // them too): better F1 on every page set.
+        if matches!(el.tag, Tag::Figure | Tag::Figcaption) {
+            return true;
+        }
+        // Blocks that are mostly links (related stories, teasers), lists
+        // included: Readability keeps lists, trafilatura does not.
+        if matches!(el.tag, Tag::Ul | Tag::Ol | Tag::Div | Tag::Table)
+            && a.commas < 10
+            && a.link_density() > 0.5
+        {
+            return true;
         }
         let is_div = el.tag == Tag::Div && el.flags & F_BLOCK_CHILD != 0;
         if !(is_div || matches!(el.tag, Tag::Form | Tag::Fieldset | Tag::Table | Tag::Ul)) {
@@ -700,4 +777,22 @@ impl<'d, 'a> Attempt<'d, 'a> {
         }
         out
     }
+}
+
+/// Length as Readability measures it: whitespace runs count one.
+fn text_len(text: &str) -> usize {
+    let mut n = 0;
+    let mut ws = true;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if !ws {
+                n += 1;
+            }
+            ws = true;
+        } else {
+            n += 1;
+            ws = false;
+        }
+    }
+    n
 }

@@ -324,7 +324,6 @@ impl Tag {
                 | Object
                 | Embed
                 | Svg
-                | Math
                 | Canvas
                 | Video
                 | Audio
@@ -378,6 +377,10 @@ pub(crate) const F_IN_FIGURE: u16 = 1 << 9;
 pub(crate) const F_VIDEO: u16 = 1 << 10;
 /// Table with `role=presentation`: a layout table.
 pub(crate) const F_LAYOUT_TABLE: u16 = 1 << 11;
+/// Inside MathML: tokens are separated.
+pub(crate) const F_IN_MATH: u16 = 1 << 12;
+/// A byline (`rel=author`, `itemprop=author`, class/id byline/author...).
+pub(crate) const F_BYLINE: u16 = 1 << 13;
 
 /// One element. Elements are numbered in document (pre-)order, so the
 /// descendants of `e` are exactly `e + 1 .. end`.
@@ -496,6 +499,8 @@ struct Attrs {
     style: Option<(usize, usize)>,
     href: Option<(usize, usize)>,
     src: Option<(usize, usize)>,
+    rel: Option<(usize, usize)>,
+    itemprop: Option<(usize, usize)>,
     hidden: bool,
     aria_hidden: Option<(usize, usize)>,
 }
@@ -627,6 +632,8 @@ impl<'a> Builder<'a> {
                     b"style" => attrs.style = val,
                     b"href" => attrs.href = val,
                     b"src" => attrs.src = val,
+                    b"rel" => attrs.rel = val,
+                    b"itemprop" => attrs.itemprop = val,
                     b"hidden" => attrs.hidden = true,
                     b"aria-hidden" => attrs.aria_hidden = val,
                     _ => {}
@@ -740,6 +747,12 @@ impl<'a> Builder<'a> {
             }
         }
         match tag {
+            // A new link ends an unclosed one (the adoption agency's effect).
+            A => {
+                if let Some(d) = self.find_open(A, |t| t.is_scope_boundary()) {
+                    self.pop_to(d);
+                }
+            }
             Li => {
                 if let Some(d) = self.find_open(Li, |t| {
                     t.is_scope_boundary() || matches!(t, Ul | Ol | Menu | Body)
@@ -803,7 +816,14 @@ impl<'a> Builder<'a> {
         let parent = self.top();
         let p = &self.doc.els[parent as usize];
         let mut flags = p.flags
-            & (F_DROP | F_UNLIKELY | F_IN_A | F_HASH_A | F_IN_PRE | F_IN_TABLE_CODE | F_IN_FIGURE);
+            & (F_DROP
+                | F_UNLIKELY
+                | F_IN_A
+                | F_HASH_A
+                | F_IN_PRE
+                | F_IN_TABLE_CODE
+                | F_IN_FIGURE
+                | F_IN_MATH);
         let p_blk = p.blk;
         let src = self.bytes();
         let slice =
@@ -818,6 +838,7 @@ impl<'a> Builder<'a> {
             Pre => flags |= F_IN_PRE,
             Table | Code => flags |= F_IN_TABLE_CODE,
             Figure => flags |= F_IN_FIGURE,
+            Math => flags |= F_IN_MATH,
             Iframe | Embed | Object if self.hints.is_video(slice(attrs.src)) => flags |= F_VIDEO,
             _ => {}
         }
@@ -848,6 +869,14 @@ impl<'a> Builder<'a> {
             if hc.share || hi.share {
                 flags |= F_SHARE;
             }
+            if hc.byline || hi.byline {
+                flags |= F_BYLINE;
+            }
+        }
+        if slice(attrs.rel).eq_ignore_ascii_case(b"author")
+            || memchr::memmem::find(slice(attrs.itemprop), b"author").is_some()
+        {
+            flags |= F_BYLINE;
         }
         if !role.is_empty() {
             if hints::unlikely_role(role) {
@@ -944,6 +973,9 @@ impl<'a> Builder<'a> {
         }
         let raw = &self.src[s..e];
         let start = self.doc.text.len();
+        if flags & F_IN_MATH != 0 && !self.doc.text.ends_with(' ') {
+            self.doc.text.push(' ');
+        }
         decode_into(raw, &mut self.doc.text, flags & F_IN_PRE != 0);
         let end = self.doc.text.len();
         if end == start {
