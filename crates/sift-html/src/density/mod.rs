@@ -796,3 +796,181 @@ fn text_len(text: &str) -> usize {
     }
     n
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse::{parse, ItemKind, Tag};
+    use super::*;
+
+    fn texts(html: &str) -> Vec<String> {
+        let d = parse(html);
+        d.items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Text)
+            .map(|i| d.text[i.start as usize..i.end as usize].to_string())
+            .collect()
+    }
+
+    fn para(n: usize) -> String {
+        "This sentence, with a comma, is part of the article body text. ".repeat(n)
+    }
+
+    #[test]
+    fn implied_end_tags_close_paragraphs_items_and_cells() {
+        let d = parse("<body><p>a<p>b<ul><li>x<li>y</ul><table><tr><td>1<td>2<tr><td>3</table>");
+        let tags: Vec<(Tag, u32)> = d.els.iter().map(|e| (e.tag, e.parent)).collect();
+        let body = d.body;
+        let ps: Vec<u32> = (0..tags.len() as u32)
+            .filter(|&i| tags[i as usize].0 == Tag::P)
+            .collect();
+        assert_eq!(ps.len(), 2);
+        // The second <p> is a sibling of the first, not its child.
+        assert!(ps.iter().all(|&p| tags[p as usize].1 == body));
+        let lis: Vec<u32> = (0..tags.len() as u32)
+            .filter(|&i| tags[i as usize].0 == Tag::Li)
+            .collect();
+        assert_eq!(tags[lis[0] as usize].1, tags[lis[1] as usize].1);
+        let tds = tags.iter().filter(|t| t.0 == Tag::Td).count();
+        let trs: Vec<u32> = (0..tags.len() as u32)
+            .filter(|&i| tags[i as usize].0 == Tag::Tr)
+            .collect();
+        assert_eq!((tds, trs.len()), (3, 2));
+        assert_eq!(tags[trs[0] as usize].1, tags[trs[1] as usize].1);
+    }
+
+    #[test]
+    fn end_tags_close_what_they_enclose_and_stray_ones_are_ignored() {
+        let d = parse("<div><span><b>x</div><p>y</span></p>");
+        let p = d.els.iter().position(|e| e.tag == Tag::P).expect("p");
+        assert_eq!(d.els[p].parent, 0, "the <p> is outside the closed div");
+        // Descendant ranges nest.
+        for (i, e) in d.els.iter().enumerate().skip(1) {
+            let parent = &d.els[e.parent as usize];
+            assert!((e.parent as usize) < i && e.end <= parent.end);
+        }
+    }
+
+    #[test]
+    fn character_references_and_whitespace() {
+        assert_eq!(
+            texts("<p>Tom&amp;Jerry&nbsp;&lt;3 don&rsquo;t &#8220;x&#x201D; &bogus; &amp</p>"),
+            vec!["Tom&Jerry\u{a0}<3 don’t “x” &bogus; &"]
+        );
+        // Leading whitespace of the document is dropped, inner runs collapse.
+        assert_eq!(texts("<p>  a \n\t b  </p>"), vec!["a b "]);
+        assert_eq!(texts("<pre>a\n  b</pre>"), vec!["a\n  b"]);
+        assert_eq!(
+            texts("<p>&#0;&#xFFFFFFFF;&#128;</p>"),
+            vec!["\u{fffd}\u{fffd}€"]
+        );
+    }
+
+    #[test]
+    fn scripts_styles_comments_and_title_are_not_text() {
+        let d = parse(
+            "<html><head><title> The  title </title><style>p{}</style></head>\
+             <body><script>if (a < b) document.write('</div><p>no');</script>\
+             <!-- <p>comment</p> --><p>yes</p><SCRIPT>x</SCRIPT ><p>also</p>",
+        );
+        assert_eq!(d.title, "The title");
+        let t: Vec<&str> = d
+            .items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Text)
+            .map(|i| &d.text[i.start as usize..i.end as usize])
+            .collect();
+        assert_eq!(t, vec!["yes", "also"]);
+    }
+
+    #[test]
+    fn unterminated_markup_does_not_panic() {
+        for html in [
+            "<",
+            "<a",
+            "<a href=\"x",
+            "<!--",
+            "<script>",
+            "</",
+            "<p>x</p",
+            "&#",
+            "&#x",
+            "<div class='a' =b/ >é",
+            "<title>é",
+            "<plaintext><p>x",
+        ] {
+            let _ = extract(html);
+        }
+    }
+
+    #[test]
+    fn article_wins_over_navigation_sidebar_and_comments() {
+        let html = format!(
+            "<html><body><nav><a href=/>Home</a> <a href=/x>News</a></nav>\
+             <div class=sidebar><p>{side}</p></div>\
+             <div id=main><article><h1>Headline</h1><p>{a}</p><p>{b}</p>\
+             <div class=share-tools><a href=#>Share on Facebook</a></div>\
+             <ul class=related><li><a href=/1>Another story you might like to read today</a></li>\
+             <li><a href=/2>Yet another story you might like to read today</a></li></ul>\
+             <p>{c}</p></article></div>\
+             <div id=comments><p>{com}</p></div>\
+             <footer>Copyright 2024 Example Corp, all rights reserved</footer></body></html>",
+            side = "Sidebar text that is long enough to be scored as a paragraph. ".repeat(3),
+            a = para(4),
+            b = para(3),
+            c = "Closing words of the article, the last paragraph of it. ".repeat(2),
+            com = "A reader's comment, which is not part of the article. ".repeat(3),
+        );
+        let text = extract(&html);
+        assert!(text.contains("Headline"), "{text}");
+        assert!(text.contains("Closing words of the article"), "{text}");
+        assert_eq!(text.matches("This sentence").count(), 7);
+        for junk in [
+            "Home",
+            "Sidebar",
+            "Share",
+            "Another story",
+            "comment",
+            "Copyright",
+        ] {
+            assert!(!text.contains(junk), "{junk} in {text}");
+        }
+        // Blocks become paragraphs.
+        assert!(text.contains("Headline\n\nThis sentence"), "{text}");
+    }
+
+    #[test]
+    fn hidden_elements_are_dropped() {
+        let html = format!(
+            "<body><div><p>{}</p><p hidden>secret one</p>\
+             <p style='display: none'>secret two</p><div aria-hidden=true>secret three</div>\
+             <p>{}</p></div></body>",
+            para(3),
+            para(3)
+        );
+        let text = extract(&html);
+        assert!(!text.contains("secret"), "{text}");
+        assert_eq!(text.matches("This sentence").count(), 6);
+    }
+
+    #[test]
+    fn an_unclosed_link_does_not_make_the_page_a_link() {
+        // `<a name=top/>` is an open <a> in HTML; the next <a> closes it.
+        let html = format!(
+            "<body><a name=top/><div><a href=#c>skip</a></div><div><p>{}</p><p>{}</p></div></body>",
+            para(3),
+            para(3)
+        );
+        let text = extract(&html);
+        assert_eq!(text.matches("This sentence").count(), 6, "{text}");
+    }
+
+    #[test]
+    fn short_pages_fall_back_to_all_text() {
+        assert_eq!(extract("<p>Just one line.</p>").trim(), "Just one line.");
+        assert_eq!(
+            extract("plain text, no markup").trim(),
+            "plain text, no markup"
+        );
+        assert_eq!(extract("a<br>b").trim(), "a\nb");
+    }
+}
