@@ -56,6 +56,10 @@ pub struct RunArgs {
     /// (readability, or trafilatura when built with that feature).
     #[arg(long, default_value = "readability")]
     extractor: String,
+    /// fastText model file for every `language` stage instead of the
+    /// embedded lid.176.ftz (e.g. GlotLID's model.bin, or lid.176.bin).
+    #[arg(long, value_name = "PATH")]
+    lid_model: Option<std::path::PathBuf>,
     /// Documents per batch.
     #[arg(long, default_value_t = 2048)]
     batch_docs: usize,
@@ -84,7 +88,12 @@ enum Compression {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let config = crate::pipeline_arg::load(args.pipeline.as_deref(), args.preset.as_deref())?;
+    let mut config = crate::pipeline_arg::load(args.pipeline.as_deref(), args.preset.as_deref())?;
+    if let Some(model) = &args.lid_model {
+        if config.set_lid_model(model) == 0 {
+            anyhow::bail!("--lid-model: the pipeline has no `language` stage");
+        }
+    }
     let mut pipeline = Pipeline::build(config)?;
     let fields = FieldNames {
         text: args

@@ -97,7 +97,13 @@ impl StageKind {
     pub fn build(&self, name: &str) -> Result<Box<dyn Stage>, Error> {
         let wrap = |e: sift_filters::Error| Error::Stage {
             name: name.to_string(),
-            message: e.to_string(),
+            // The stage is named once, here (with its display name).
+            message: match e {
+                sift_filters::Error::Config { key, message, .. } => {
+                    format!("invalid `{key}`: {message}")
+                }
+                other => other.to_string(),
+            },
         };
         Ok(match self {
             StageKind::LineRegex(c) => Box::new(c.build(name).map_err(wrap)?),
@@ -291,6 +297,19 @@ impl PipelineConfig {
     /// Stage names in order.
     pub fn stage_names(&self) -> Vec<&str> {
         self.stages.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    /// Use the fastText model at `path` in every `language` stage (the
+    /// `--lid-model` option). Returns how many stages it changed.
+    pub fn set_lid_model(&mut self, path: &std::path::Path) -> usize {
+        let mut n = 0;
+        for s in &mut self.stages {
+            if let StageKind::Language(c) = &mut s.kind {
+                c.lid_model = Some(path.to_path_buf());
+                n += 1;
+            }
+        }
+        n
     }
 
     /// The same pipeline with only its line cleaners (see
