@@ -32,7 +32,7 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 fn main() -> Res<()> {
     let mut html_path = None;
     let mut gold_path = None;
-    let mut extractors = vec![ExtractorKind::Readability];
+    let mut extractors = vec![ExtractorKind::Density];
     let mut preds: Vec<(String, String)> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {

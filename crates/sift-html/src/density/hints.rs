@@ -43,6 +43,27 @@ const UNLIKELY_PATTERNS: &[&str] = &[
     "popup",
     "yom-remote",
 ];
+/// Added by sift to Readability's list (measured on the real-pages set:
+/// +0.009 F1 on the ScrapingHub pages, -0.001 on Readability's own): photo
+/// galleries, captions and credits, sign-up and consent boxes, toolbars.
+const MORE_UNLIKELY_PATTERNS: &[&str] = &[
+    "gallery",
+    "slideshow",
+    "carousel",
+    "caption",
+    "credit",
+    "newsletter",
+    "subscribe",
+    "signup",
+    "login",
+    "toolbar",
+    "timestamp",
+    "cookie",
+    "consent",
+    "modal",
+    "overlay",
+    "promo",
+];
 const MAYBE_PATTERNS: &[&str] = &[
     "and", "article", "body", "column", "content", "main", "mathjax", "shadow",
 ];
@@ -138,6 +159,7 @@ pub(crate) fn get() -> &'static Hints {
         let mut pats: Vec<&str> = Vec::new();
         let mut masks: Vec<u8> = Vec::new();
         for (list, m) in [
+            (MORE_UNLIKELY_PATTERNS, UNLIKELY),
             (UNLIKELY_PATTERNS, UNLIKELY),
             (MAYBE_PATTERNS, MAYBE),
             (POSITIVE_PATTERNS, POSITIVE),

@@ -460,20 +460,6 @@ impl<'d, 'a> Attempt<'d, 'a> {
                 top5.truncate(5);
             }
         }
-        if std::env::var_os("DENSITY_DEBUG").is_some() {
-            for &t in &top5 {
-                let el = &self.doc.els[t as usize];
-                eprintln!(
-                    "cand {t} {:?} class={:?} score={:.1} text={} link={:.0} mode={}",
-                    el.tag,
-                    self.class(t),
-                    self.score[t as usize],
-                    self.agg[t as usize].text,
-                    self.agg[t as usize].link,
-                    self.mode
-                );
-            }
-        }
         let body = self.doc.body;
         let mut top = match top5.first() {
             Some(&t) if !self.is_body(t) => t,
@@ -565,9 +551,6 @@ impl<'d, 'a> Attempt<'d, 'a> {
                 }
             }
         }
-        if std::env::var_os("DENSITY_DEBUG").is_some() {
-            eprintln!("top {top} roots {roots:?}");
-        }
         roots
     }
 
@@ -618,22 +601,6 @@ impl<'d, 'a> Attempt<'d, 'a> {
                 }
                 self.finish(e, &mut a);
                 if self.cut(e, &a) {
-                    if std::env::var_os("DENSITY_DEBUG").is_some() && a.text > 100 {
-                        for d in e + 1..self.doc.els[e].end as usize {
-                            let x = &self.agg[d];
-                            if x.link > 30.0 && !self.removed(d as u32) {
-                                eprintln!(
-                                    "   {d} p={} {:?} {:?} text={} link={:.0}",
-                                    self.doc.els[d].parent,
-                                    self.doc.els[d].tag,
-                                    self.class(d as u32),
-                                    x.text,
-                                    x.link
-                                );
-                            }
-                        }
-                        eprintln!("cut {e} {:?} class={:?} text={} link={:.0} p={} img={} li={} commas={}", self.doc.els[e].tag, self.class(e as u32), a.text, a.link, a.p, a.img, a.li, a.commas);
-                    }
                     dead[e] = true;
                     continue;
                 }
