@@ -331,3 +331,51 @@ fn explain_marks_removed_lines() {
         "{s}"
     );
 }
+
+#[test]
+fn lid_model_option_loads_a_model_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = data("pages.jsonl");
+    let model =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sift-lid/model/lid.176.ftz");
+    let run = |name: &str, extra: &[&str]| {
+        let o = dir.path().join(name);
+        let mut args = vec![
+            "run",
+            "--preset",
+            "fineweb",
+            "--input",
+            input.to_str().expect("utf8"),
+            "--output",
+            o.to_str().expect("utf8"),
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        run_ok(&args);
+        o
+    };
+    // The same model from a file decides exactly like the embedded one.
+    let embedded = run("embedded", &[]);
+    let file = run("file", &["--lid-model", model.to_str().expect("utf8")]);
+    assert_eq!(output_bytes(&embedded), output_bytes(&file));
+    // A missing model is a clear error naming the stage, the key and the path.
+    let out = sift()
+        .args([
+            "run",
+            "--input",
+            input.to_str().expect("utf8"),
+            "--output",
+            dir.path().join("x").to_str().expect("utf8"),
+            "--lid-model",
+            "/nonexistent/model.bin",
+        ])
+        .output()
+        .expect("spawn");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("stage `language`: invalid `lid_model`")
+            && err.contains("/nonexistent/model.bin"),
+        "{err}"
+    );
+}
