@@ -5,7 +5,10 @@ defaults (plain text, no comments), single process, and writes
 {"id", "text"} lines for `extract_bench --pred trafilatura-py=FILE`.
 Prints pages/s (extraction only; JSON reading is not timed).
 
-    python trafilatura_baseline.py HTML_JSONL_GZ OUT_JSONL
+    python trafilatura_baseline.py HTML_JSONL_GZ OUT_JSONL [PAGES_JSONL]
+
+With PAGES_JSONL (the reference texts), only the pages that have a reference
+`clean` text are extracted and timed: the same pages extract_bench times.
 """
 import gzip
 import json
@@ -16,6 +19,10 @@ import trafilatura
 
 src, out = sys.argv[1], sys.argv[2]
 pages = [json.loads(line) for line in gzip.open(src, "rt", encoding="utf-8")]
+if len(sys.argv) > 3:
+    with open(sys.argv[3], encoding="utf-8") as f:
+        scored = {d["id"] for d in map(json.loads, f) if d.get("clean")}
+    pages = [p for p in pages if p["id"] in scored]
 # Warm up imports and caches on a few pages.
 for p in pages[:5]:
     trafilatura.extract(p["html"])

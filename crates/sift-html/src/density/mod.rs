@@ -567,10 +567,25 @@ impl<'d, 'a> Attempt<'d, 'a> {
         t.ends_with('.') || t.contains(". ")
     }
 
+    /// Items of the subtree of `e`, in document order.
+    fn subtree_items(&self, e: u32) -> impl Iterator<Item = &parse::Item> + '_ {
+        let els = &self.doc.els;
+        let end = els[e as usize].end;
+        let from = els[e as usize].first_item as usize;
+        let to = els
+            .get(end as usize)
+            .map_or(self.doc.items.len(), |x| x.first_item as usize);
+        self.doc
+            .items
+            .get(from..to)
+            .unwrap_or(&[])
+            .iter()
+            .filter(move |it| it.el >= e && it.el < end)
+    }
+
     fn collect_text(&self, e: u32, out: &mut String) {
-        let end = self.doc.els[e as usize].end;
-        for it in &self.doc.items {
-            if it.kind == ItemKind::Text && it.el >= e && it.el < end && !self.removed(it.el) {
+        for it in self.subtree_items(e) {
+            if it.kind == ItemKind::Text && !self.removed(it.el) {
                 out.push_str(
                     self.doc
                         .text
@@ -589,6 +604,18 @@ impl<'d, 'a> Attempt<'d, 'a> {
         for &r in roots {
             let end = self.doc.els[r as usize].end as usize;
             let r = r as usize;
+            // Inside a data table or code: never cleaned conditionally.
+            let mut protected = vec![false; end - r];
+            protected[0] = self.in_data_table_or_code(r);
+            for e in r + 1..end {
+                let p = self.doc.els[e].parent as usize;
+                if p >= r {
+                    let pt = self.doc.els[p].tag;
+                    protected[e - r] = protected[p - r]
+                        || pt == Tag::Code
+                        || (pt == Tag::Table && self.table_is_data(p));
+                }
+            }
             // Bottom-up with the totals of what is still kept.
             let mut kept: Vec<Agg> = vec![Agg::default(); end - r];
             for e in (r..end).rev() {
@@ -600,7 +627,7 @@ impl<'d, 'a> Attempt<'d, 'a> {
                     a.add(&kept[c as usize - r]);
                 }
                 self.finish(e, &mut a);
-                if self.cut(e, &a) {
+                if self.cut(e, &a, protected[e - r]) {
                     dead[e] = true;
                     continue;
                 }
@@ -618,7 +645,7 @@ impl<'d, 'a> Attempt<'d, 'a> {
     }
 
     /// Whether element `e`, whose kept subtree totals are `a`, is cleaned.
-    fn cut(&self, e: usize, a: &Agg) -> bool {
+    fn cut(&self, e: usize, a: &Agg, protected: bool) -> bool {
         let el = &self.doc.els[e];
         let weight = self.weight(e as u32);
         if el.flags & F_SHARE != 0 && a.text < 500 {
@@ -651,7 +678,7 @@ impl<'d, 'a> Attempt<'d, 'a> {
         if !(is_div || matches!(el.tag, Tag::Form | Tag::Fieldset | Tag::Table | Tag::Ul)) {
             return false;
         }
-        if a.data_tables > 0 || self.in_data_table_or_code(e) {
+        if a.data_tables > 0 || protected {
             return false;
         }
         if weight < 0.0 {
@@ -685,6 +712,15 @@ impl<'d, 'a> Attempt<'d, 'a> {
             || (a.img == 0 && a.text == 0)
     }
 
+    /// Whether table `e` holds data (not layout).
+    fn table_is_data(&self, e: usize) -> bool {
+        let mut a = self.agg[e];
+        // `tables` counts `e` itself.
+        a.tables = a.tables.saturating_sub(1);
+        self.is_data_table(e, &a)
+    }
+
+    /// Whether an ancestor of `e` is `code` or a data table.
     fn in_data_table_or_code(&self, e: usize) -> bool {
         if self.doc.els[e].flags & F_IN_TABLE_CODE == 0 {
             return false;
@@ -692,7 +728,7 @@ impl<'d, 'a> Attempt<'d, 'a> {
         let mut p = self.doc.els[e].parent as usize;
         while p != 0 {
             let el = &self.doc.els[p];
-            if el.tag == Tag::Code || (el.tag == Tag::Table && self.agg[p].data_tables > 0) {
+            if el.tag == Tag::Code || (el.tag == Tag::Table && self.table_is_data(p)) {
                 return true;
             }
             p = el.parent as usize;
@@ -702,44 +738,33 @@ impl<'d, 'a> Attempt<'d, 'a> {
 
     fn render(&self, roots: &[u32], dead: &[bool]) -> String {
         let mut out = String::new();
-        let Some(&first) = roots.first() else {
-            return out;
-        };
-        let last_end = roots
-            .iter()
-            .map(|&r| self.doc.els[r as usize].end)
-            .max()
-            .unwrap_or(first + 1);
-        let inside = |e: u32| {
-            roots
-                .iter()
-                .any(|&r| e >= r && e < self.doc.els[r as usize].end)
-        };
-        for it in &self.doc.items {
-            if it.el < first || it.el >= last_end {
-                continue;
-            }
-            if self.removed(it.el) || dead[it.el as usize] || !inside(it.el) {
-                continue;
-            }
-            match it.kind {
-                ItemKind::Text => {
-                    let t = self
-                        .doc
-                        .text
-                        .get(it.start as usize..it.end as usize)
-                        .unwrap_or("");
-                    if t == " " && (out.is_empty() || out.ends_with([' ', '\n'])) {
-                        continue;
-                    }
-                    out.push_str(t);
+        for &r in roots {
+            for it in self.subtree_items(r) {
+                if self.removed(it.el) || dead[it.el as usize] {
+                    continue;
                 }
-                ItemKind::Break => {
-                    if !out.is_empty() && !out.ends_with("\n\n") {
-                        out.push_str(if out.ends_with('\n') { "\n" } else { "\n\n" });
+                match it.kind {
+                    ItemKind::Text => {
+                        let t = self
+                            .doc
+                            .text
+                            .get(it.start as usize..it.end as usize)
+                            .unwrap_or("");
+                        if t == " " && (out.is_empty() || out.ends_with([' ', '\n'])) {
+                            continue;
+                        }
+                        out.push_str(t);
                     }
+                    ItemKind::Break => {
+                        if !out.is_empty() && !out.ends_with("\n\n") {
+                            out.push_str(if out.ends_with('\n') { "\n" } else { "\n\n" });
+                        }
+                    }
+                    ItemKind::Line => out.push('\n'),
                 }
-                ItemKind::Line => out.push('\n'),
+            }
+            if !out.is_empty() && !out.ends_with("\n\n") {
+                out.push_str("\n\n");
             }
         }
         out
@@ -929,6 +954,20 @@ mod tests {
         );
         let text = extract(&html);
         assert_eq!(text.matches("This sentence").count(), 6, "{text}");
+    }
+
+    #[test]
+    fn pathological_nesting_and_many_siblings_stay_linear() {
+        let start = std::time::Instant::now();
+        let deep = "<div><span><a href=x>t".repeat(30_000);
+        let _ = extract(&deep);
+        let wide = format!(
+            "<div>{}</div>",
+            "<p>Short line one.</p><li>x<td>y<b>z</i>".repeat(20_000)
+        );
+        let text = extract(&wide);
+        assert!(text.contains("Short line one."));
+        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
     }
 
     #[test]

@@ -398,6 +398,10 @@ pub(crate) struct El {
     pub name_hash: u32,
     /// `class` attribute as a byte range of the source (0..0 if none).
     pub class: (u32, u32),
+    /// Index of the first item at or after the element's start: the items of
+    /// the subtree are in `first_item .. els[end].first_item` (with some of
+    /// the parent's in between, told apart by `Item::el`).
+    pub first_item: u32,
 }
 
 /// Item kinds in document order.
@@ -443,7 +447,11 @@ struct Builder<'a> {
     hints: &'static Hints,
     seen_html: bool,
     seen_head: bool,
+    /// Open elements per tag, to skip stack searches.
+    open_count: [u32; TAG_COUNT],
 }
+
+const TAG_COUNT: usize = Tag::Map as usize + 1;
 
 /// Parse `html` into elements and text items.
 pub(crate) fn parse(html: &str) -> Doc<'_> {
@@ -461,6 +469,7 @@ pub(crate) fn parse(html: &str) -> Doc<'_> {
         hints: hints::get(),
         seen_html: false,
         seen_head: false,
+        open_count: [0; TAG_COUNT],
     };
     b.doc.els.push(El {
         tag: Tag::Root,
@@ -471,6 +480,7 @@ pub(crate) fn parse(html: &str) -> Doc<'_> {
         blk: 0,
         name_hash: 0,
         class: (0, 0),
+        first_item: 0,
     });
     b.stack.push(0);
     b.run();
@@ -707,6 +717,9 @@ impl<'a> Builder<'a> {
             let count = self.doc.els.len() as u32;
             let el = &mut self.doc.els[e as usize];
             el.end = count;
+            if let Some(c) = self.open_count.get_mut(el.tag as usize) {
+                *c = c.saturating_sub(1);
+            }
             if el.tag.is_block() {
                 self.doc.items.push(Item {
                     kind: ItemKind::Break,
@@ -721,6 +734,10 @@ impl<'a> Builder<'a> {
     /// Find `tag` on the stack above the nearest element for which `stop`
     /// holds; returns its depth.
     fn find_open(&self, tag: Tag, stop: impl Fn(Tag) -> bool) -> Option<usize> {
+        // Most searches are for elements that are not open at all.
+        if self.open_count.get(tag as usize).is_some_and(|&c| c == 0) {
+            return None;
+        }
         for d in (1..self.stack.len()).rev() {
             let t = self.doc.els[self.stack[d] as usize].tag;
             if t == tag {
@@ -909,6 +926,7 @@ impl<'a> Builder<'a> {
             blk: if block { idx } else { p_blk },
             name_hash: hash,
             class: attrs.class.map_or((0, 0), |(s, e)| (s as u32, e as u32)),
+            first_item: self.doc.items.len() as u32,
         });
         if tag == Body {
             self.doc.body = idx;
@@ -930,6 +948,9 @@ impl<'a> Builder<'a> {
         }
         if !tag.is_void() && self.stack.len() < MAX_DEPTH {
             self.stack.push(idx);
+            if let Some(c) = self.open_count.get_mut(tag as usize) {
+                *c += 1;
+            }
         }
     }
 
@@ -943,6 +964,9 @@ impl<'a> Builder<'a> {
             Body | Html | Head => return,
             _ if tag.is_void() => return,
             _ => {}
+        }
+        if self.open_count.get(tag as usize).is_some_and(|&c| c == 0) {
+            return;
         }
         let table_part = matches!(
             tag,
