@@ -106,7 +106,7 @@ pub(crate) fn is_terminal(c: char) -> bool {
 }
 
 /// The ASCII part of [`PUNCTUATION_SET`] as a bit set.
-const ASCII_PUNCTUATION: u128 = {
+pub(crate) const ASCII_PUNCTUATION: u128 = {
     let mut bits = 0u128;
     let mut i = 0;
     while i < PUNCTUATION_SET.len() {

@@ -128,6 +128,14 @@ impl Stage for FinewebQuality {
         if dup_chars as f64 / chars_without_newlines as f64 > c.char_duplicates_ratio {
             return Verdict::drop_static("char_dup_ratio");
         }
+        // Only `newlines / n_words > new_line_ratio` matters: when even a
+        // lower bound on the word count passes, the count does too (and the
+        // text need not be tokenized).
+        let at_least = sift_text::min_word_count(text);
+        // (`new_line_ratio` is finite: `<=` is the negation of `>`.)
+        if at_least > 0 && newlines as f64 / at_least as f64 <= c.new_line_ratio {
+            return Verdict::Keep;
+        }
         let n_words = with_doc_words(doc, |_, w| w.len());
         // A non-blank text always has a word; 0 would be a division by zero
         // in datatrove (it raises), here it keeps the document.

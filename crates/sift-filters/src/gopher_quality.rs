@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sift_core::{Document, Stage, Verdict};
 use sift_text::pystr;
 
-use crate::common::{is_punctuation, with_doc_words};
+use crate::common::{is_punctuation, with_doc_words, ASCII_PUNCTUATION};
 use crate::Error;
 
 /// Configuration of [`GopherQuality`] (datatrove defaults).
@@ -123,6 +123,27 @@ impl GopherQualityConfig {
     }
 }
 
+/// [`ASCII_FLAGS`] bit: not punctuation (`!is_punctuation`).
+const CONTENT: u8 = 1;
+/// [`ASCII_FLAGS`] bit: alphabetic (`pystr::is_alpha`).
+const ALPHA: u8 = 2;
+
+/// [`CONTENT`] and [`ALPHA`] of each ASCII char.
+const ASCII_FLAGS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        if ASCII_PUNCTUATION & (1u128 << i) == 0 {
+            t[i] |= CONTENT;
+        }
+        if (i as u8).is_ascii_alphabetic() {
+            t[i] |= ALPHA;
+        }
+        i += 1;
+    }
+    t
+};
+
 impl Stage for GopherQuality {
     fn name(&self) -> &str {
         &self.name
@@ -146,10 +167,20 @@ impl GopherQuality {
             let mut is_content = false;
             let mut has_alpha = false;
             let mut len = 0usize;
-            for ch in w.chars() {
-                len += 1;
-                is_content |= !is_punctuation(ch);
-                has_alpha |= pystr::is_alpha(ch);
+            if w.is_ascii() {
+                len = w.len();
+                let mut flags = 0u8;
+                for &b in w.as_bytes() {
+                    flags |= ASCII_FLAGS[usize::from(b & 0x7f)];
+                }
+                is_content = flags & CONTENT != 0;
+                has_alpha = flags & ALPHA != 0;
+            } else {
+                for ch in w.chars() {
+                    len += 1;
+                    is_content |= !is_punctuation(ch);
+                    has_alpha |= pystr::is_alpha(ch);
+                }
             }
             if is_content {
                 n_content += 1;

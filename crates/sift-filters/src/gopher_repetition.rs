@@ -300,7 +300,9 @@ impl Table {
             }
         }
         self.used.clear();
-        self.mask = self.slots.len() - 1;
+        // Probe only the first `cap` slots: a table grown for a long document
+        // would make every probe of a short one a cache miss.
+        self.mask = cap - 1;
     }
 
     /// The slot holding `h` for which `same(first)` is true, or the empty slot
@@ -332,30 +334,19 @@ impl Table {
     }
 }
 
-/// Modulus of the polynomial hashes (a Mersenne prime: no weak inputs like
-/// those of arithmetic modulo 2^64).
-const MOD: u64 = (1 << 61) - 1;
-/// Base of the polynomial hashes.
-const BASE: u64 = 0x1f2e_3d4c_5b6a_7988 % MOD;
+/// Base of the polynomial hashes (odd; arithmetic is modulo 2^64). Inputs
+/// that make such hashes collide only cost extra comparisons: equality is
+/// always decided on the words or bytes themselves.
+const BASE: u64 = 0x1f2e_3d4c_5b6a_7989;
 
 #[inline]
 fn mul_mod(a: u64, b: u64) -> u64 {
-    let p = u128::from(a) * u128::from(b);
-    let r = (p as u64 & MOD) + (p >> 61) as u64;
-    if r >= MOD {
-        r - MOD
-    } else {
-        r
-    }
+    a.wrapping_mul(b)
 }
 
 #[inline]
 fn sub_mod(a: u64, b: u64) -> u64 {
-    if a >= b {
-        a - b
-    } else {
-        a + MOD - b
-    }
+    a.wrapping_sub(b)
 }
 
 /// The words of a document indexed for n-gram counting: every n-gram's hash
@@ -402,10 +393,7 @@ impl<'w, 's> Ngrams<'w, 's> {
             s.byte_off.push(s.cat.len());
             s.cat.extend_from_slice(w.as_bytes());
             for &b in w.as_bytes() {
-                h = mul_mod(h, BASE) + u64::from(b) + 1;
-                if h >= MOD {
-                    h -= MOD;
-                }
+                h = mul_mod(h, BASE).wrapping_add(u64::from(b) + 1);
             }
             s.byte_hash.push(h);
             chars += if w.is_ascii() { w.len() } else { pystr::len(w) };
@@ -420,10 +408,7 @@ impl<'w, 's> Ngrams<'w, 's> {
                 }
             };
             s.ids.push(id);
-            g = mul_mod(g, BASE) + u64::from(id) + 1;
-            if g >= MOD {
-                g -= MOD;
-            }
+            g = mul_mod(g, BASE).wrapping_add(u64::from(id) + 1);
             s.id_hash.push(g);
         }
         s.byte_off.push(s.cat.len());

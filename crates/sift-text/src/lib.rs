@@ -77,6 +77,35 @@ pub fn split_words<'a>(text: &'a str, out: &mut Vec<&'a str>) {
     });
 }
 
+/// A lower bound on the number of words [`split_words`] returns for `text`,
+/// without tokenizing: the number of runs of non-whitespace chars (Python
+/// `isspace`). Tokens never cross whitespace and every such run yields at
+/// least one word; with `IS_ALPHA` in the text (see [`split_words`]) the
+/// bound is 0.
+pub fn min_word_count(text: &str) -> usize {
+    if text.contains(POISON) {
+        return 0;
+    }
+    let mut runs = 0usize;
+    let mut in_word = false;
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let space = if b.is_ascii() {
+            i += 1;
+            matches!(b, b'\t'..=b'\r' | 0x1c..=0x20)
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            i += c.len_utf8();
+            pystr::is_space(c)
+        };
+        runs += usize::from(!space && !in_word);
+        in_word = !space;
+    }
+    runs
+}
+
 /// Number of sentences datatrove's English sentence splitter finds in `text`:
 /// `len(split_into_sentences(text, "eng"))`.
 ///
@@ -152,6 +181,26 @@ mod tests {
         assert_eq!(words("IS_ALPHA xIS_ALPHAy"), ["xIS_ALPHAy"]);
         assert_eq!(count_sentences("Hi. IS_ALPHA"), 1);
         assert_eq!(count_sentences("Hi. IS_ALPHA "), 2);
+    }
+
+    #[test]
+    fn min_word_count_is_a_lower_bound() {
+        for text in [
+            "",
+            "  ",
+            "a",
+            "Don't stop (e.g. at U.S.A.)... ok?",
+            " x\u{a0}y\u{3000}z\n\n(w) ",
+            "IS_ALPHA a",
+            ":) :-) 10km 5'5\"",
+        ] {
+            let n = min_word_count(text);
+            assert!(n <= words(text).len(), "{text:?}");
+            assert_eq!(
+                n,
+                pystr::split(text).count() * usize::from(!text.contains(POISON))
+            );
+        }
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub(crate) struct Tokenizer {
 /// Chunks longer than this (bytes) are not cached.
 const CACHE_MAX_CHUNK: usize = 64;
 /// Entries before the cache is emptied (bounds its memory).
-const CACHE_MAX_ENTRIES: usize = 1 << 14;
+const CACHE_MAX_ENTRIES: usize = 1 << 12;
 
 /// The token splits of recently split chunks: chunk text -> the tokens'
 /// byte ranges relative to the chunk start. Open addressing, linear probing.
@@ -1156,6 +1156,13 @@ mod tests {
             }
             let rest = &text[at..];
             prop_assert!(rest.is_empty() || rest == " ");
+        }
+
+        #[test]
+        fn min_word_count_is_a_lower_bound(text in text_strategy()) {
+            let mut words = Vec::new();
+            crate::split_words(&text, &mut words);
+            prop_assert!(crate::min_word_count(&text) <= words.len(), "{:?}", text);
         }
     }
 }
