@@ -32,7 +32,7 @@ pub mod sort;
 pub use exact_dedup::{ExactDedup, ExactDedupConfig, ExactNormalize};
 pub use group::{
     reduce_bands, Decision, DecisionReader, DedupGroup, DocKey, GroupSummary, KeyScratch,
-    KeyWriter, StageSummary, BAND_RECORD,
+    KeyWriter, StageSummary, BAND_RECORD, DEFAULT_THRESHOLD,
 };
 pub use minhash::{MinHashParams, MinHasher};
 pub use minhash_dedup::{MinHashDedup, MinHashDedupConfig};

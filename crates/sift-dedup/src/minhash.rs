@@ -132,9 +132,9 @@ pub enum Keep {
     /// Verified (default): documents are decided in input order, and one is
     /// removed only as a duplicate of an earlier *kept* document it is a
     /// candidate of (directly, or through a candidate removed for it) with
-    /// estimated Jaccard similarity >= `threshold` (default: the threshold
-    /// the bands imply, `(1/bands)^(1/rows)`, 0.719 for 14 x 8). No chains:
-    /// every removed document is similar to the one it is removed for.
+    /// estimated Jaccard similarity >= `threshold` (default 0.8,
+    /// [`crate::group::DEFAULT_THRESHOLD`]). No chains: every removed
+    /// document is similar to the one it is removed for.
     #[default]
     First,
     /// datatrove's `MinhashDedupCluster`: union-find over every candidate
@@ -169,7 +169,7 @@ pub struct MinHashParams {
     pub keep: Keep,
     /// Estimated Jaccard similarity (share of equal signature values) a
     /// removed document must have with the document it is removed for
-    /// (`keep = "first"`; unset: `(1/bands)^(1/rows)`), or a candidate pair
+    /// (`keep = "first"`; unset: 0.8), or a candidate pair
     /// must have to be joined (`keep = "datatrove"`; unset: every pair, as
     /// datatrove).
     #[serde(default, skip_serializing_if = "Option::is_none")]
