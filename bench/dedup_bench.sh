@@ -11,13 +11,13 @@ corpus=$1 work=$2 dt=${3:-} mem=${4:-1G}
 here=$(cd "$(dirname "$0")" && pwd)
 sift=${SIFT:-$here/../target/release/sift}
 mkdir -p "$work"
-# default: exact + verified MinHash (keep = "first", threshold 0.719);
+# first: exact + verified MinHash with the defaults (keep = "first", threshold 0.8);
 # minhash_dt: MinHash alone as datatrove (compare with DATATROVE_REMOVED_IDS);
-# threshold: exact + verified MinHash at 0.8 (higher precision, lower recall).
+# threshold: exact + verified MinHash at 0.719 (more recall, lower precision).
 printf '[[stages]]\ntype = "exact_dedup"\n\n[[stages]]\ntype = "minhash_dedup"\n' > "$work/first.toml"
 printf '[[stages]]\ntype = "minhash_dedup"\n' > "$work/minhash.toml"
 printf '[[stages]]\ntype = "minhash_dedup"\nkeep = "datatrove"\n' > "$work/minhash_dt.toml"
-printf '[[stages]]\ntype = "exact_dedup"\n\n[[stages]]\ntype = "minhash_dedup"\nthreshold = 0.8\n' > "$work/threshold.toml"
+printf '[[stages]]\ntype = "exact_dedup"\n\n[[stages]]\ntype = "minhash_dedup"\nthreshold = 0.719\n' > "$work/threshold.toml"
 for cfg in first minhash minhash_dt threshold; do
   /usr/bin/time -v "$sift" run "$work/$cfg.toml" -i "$corpus" -o "$work/$cfg" --overwrite -q \
       --memory-limit "$mem" 2> "$work/$cfg.time"
