@@ -777,7 +777,11 @@ mod tests {
     use sift_html::ExtractorKind;
 
     fn read(bytes: &[u8], codec: Codec) -> Vec<Record> {
-        let ex = Extractor::new(ExtractorKind::Readability).expect("extractor");
+        read_with(bytes, codec, ExtractorKind::Readability)
+    }
+
+    fn read_with(bytes: &[u8], codec: Codec, kind: ExtractorKind) -> Vec<Record> {
+        let ex = Extractor::new(kind).expect("extractor");
         WarcReader::new(
             std::io::Cursor::new(bytes.to_vec()),
             codec,
@@ -848,18 +852,21 @@ mod tests {
         let mut input = format!("WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:1>\r\nWARC-Target-URI: http://example.fr/\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n", block.len()).into_bytes();
         input.extend_from_slice(&block);
         input.extend_from_slice(b"\r\n\r\n");
-        let recs = read(&input, Codec::None);
-        assert_eq!(kinds(&recs), ["doc"]);
-        let Record::Doc(d) = &recs[0] else {
-            unreachable!()
-        };
-        assert!(
-            d.text.contains("Le café est une boisson très populaire"),
-            "{}",
-            d.text
-        );
-        assert!(!d.text.contains("Home | About"), "{}", d.text);
-        assert_eq!(d.fields["charset"], "windows-1252");
+        // sift-html's default extractor (density) and Readability.
+        for kind in [ExtractorKind::default(), ExtractorKind::Readability] {
+            let recs = read_with(&input, Codec::None, kind);
+            assert_eq!(kinds(&recs), ["doc"]);
+            let Record::Doc(d) = &recs[0] else {
+                unreachable!()
+            };
+            assert!(
+                d.text.contains("Le café est une boisson très populaire"),
+                "{kind:?}: {}",
+                d.text
+            );
+            assert!(!d.text.contains("Home | About"), "{kind:?}: {}", d.text);
+            assert_eq!(d.fields["charset"], "windows-1252");
+        }
     }
 
     #[test]
