@@ -293,6 +293,10 @@ impl JunkLines {
             ev.terms.push(id);
             ev.spans.push((m.start(), m.end(), id));
         }
+        // Most lines hold no lexicon term: nothing to weigh.
+        if ev.spans.is_empty() {
+            return;
+        }
         // An anchor inside a longer anchor of its own family ("loans" inside
         // "title loans") is the same evidence: count it once.
         let spans = &ev.spans;
