@@ -51,7 +51,7 @@ pub enum ShardKind {
         path: PathBuf,
         /// Compression.
         codec: Codec,
-        /// Main-text extractor for HTML (`readability` or `trafilatura`).
+        /// Main-text extractor for HTML (`density`, `readability` or `trafilatura`).
         extractor: String,
     },
     /// A Parquet file (feature `parquet`).
@@ -215,7 +215,7 @@ fn jsonl_stem(name: &str) -> Option<&str> {
 
 /// Extractor used for WARC input unless the caller changes
 /// [`ShardKind::Warc::extractor`].
-pub const DEFAULT_EXTRACTOR: &str = "readability";
+pub const DEFAULT_EXTRACTOR: &str = "density";
 
 /// Shard name and reader for a web archive or Parquet file name.
 fn other_kind(path: &Path, name: &str) -> Option<(String, ShardKind)> {
