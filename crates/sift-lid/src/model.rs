@@ -157,6 +157,29 @@ impl Matrix {
         }
     }
 
+    /// `x += row i` for each `i` of `ids`, in order.
+    fn add_rows(&self, x: &mut [f32], ids: &[u32]) {
+        match self {
+            Self::Aligned { stride: 1, data } if x.len() == 16 => {
+                let x: &mut [f32; 16] = match x.try_into() {
+                    Ok(x) => x,
+                    Err(_) => return,
+                };
+                for &i in ids {
+                    let c = &data[i as usize].0;
+                    for j in 0..16 {
+                        x[j] += c[j];
+                    }
+                }
+            }
+            _ => {
+                for &i in ids {
+                    self.add_row(x, i as usize);
+                }
+            }
+        }
+    }
+
     /// `row i · x` (`dotRow`), summed in index order in f32.
     #[inline]
     fn dot_row(&self, x: &[f32], i: usize) -> f32 {
@@ -317,6 +340,7 @@ struct Scratch {
     buf: Vec<u8>,
     hashes: Vec<i32>,
     heap: Vec<Pred>,
+    ids: Vec<u32>,
     stack: Vec<(i32, f32)>,
 }
 
@@ -356,7 +380,7 @@ impl Model {
             ));
         }
         let input_rows = raw.input.rows();
-        if u32::try_from(input_rows).is_err() {
+        if i32::try_from(input_rows).is_err() {
             return err(format!("input matrix has too many rows ({input_rows})"));
         }
         let nlabels = raw.dict.nlabels;
@@ -467,12 +491,16 @@ impl Model {
         let hidden = &mut s.hidden;
         hidden.clear();
         hidden.resize(self.dim, 0.0);
-        let mut count = 0usize;
-        let input = &self.input;
-        self.dict.line_rows(text, &mut s.buf, &mut s.hashes, |r| {
-            input.add_row(hidden, r as usize);
-            count += 1;
-        });
+        // Ids first, then the rows: the row loads of a branch-free loop
+        // overlap (the input matrix does not fit in a small cache).
+        // Ids first, then the rows: the row loads of a branch-free loop
+        // overlap (the input matrix does not fit in a small cache).
+        let ids = &mut s.ids;
+        ids.clear();
+        self.dict
+            .line_rows(text, &mut s.buf, &mut s.hashes, |r| ids.push(r));
+        let count = ids.len();
+        self.input.add_rows(hidden, &s.ids);
         if count == 0 {
             return;
         }
