@@ -21,7 +21,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut out = out.lock();
     for line in std::io::BufReader::new(std::fs::File::open(file)?).lines() {
         let v: serde_json::Value = serde_json::from_str(&line?)?;
-        let text = v.as_str().or_else(|| v["text"].as_str()).unwrap_or_default();
+        let text = v
+            .as_str()
+            .or_else(|| v["text"].as_str())
+            .unwrap_or_default();
         let preds: Vec<serde_json::Value> = lid
             .predict_k(text, k, 0.0)
             .into_iter()
