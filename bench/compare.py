@@ -1164,11 +1164,11 @@ PROFILE_NOTES = [
      "`gopher_quality` and `fineweb_quality` reuse them while the text is unchanged, and "
      "`fineweb_quality` skips tokenizing when a lower bound on the word count settles `list_ratio`. "
      "`c4_quality` still tokenizes kept lines to count sentences, until `min_num_sentences` is reached."),
-    ("language", r"compute_sub_words|fasttext",
-     "`language` is fastText inference (fasttext-pure-rs): computing character n-gram subword ids "
-     "for every word and summing quantized rows. The crate offers no way to reuse a word's subword "
-     "ids, so identical scores faster need sift's own inference with the same summation order; "
-     "scoring only a prefix of long documents would be cheaper but changes decisions."),
+    ("language", r"sift_lid|compute_sub_words|fasttext",
+     "`language` is fastText inference (`sift-lid`, sift's own, following C++ fastText's "
+     "arithmetic): character n-gram ids for every word and the sum of their (dequantized at "
+     "load) input rows, then the hierarchical-softmax tree over all labels as datatrove asks "
+     "(k = -1). Scoring only a prefix of long documents would be cheaper but changes decisions."),
     ("c4_quality", r"ToLowercase|to_lowercase",
      "`c4_quality` lowercases only non-ASCII lines (ASCII lines are searched case-insensitively "
      "for the lorem/javascript/policy phrases in one Aho-Corasick pass)."),
