@@ -29,7 +29,14 @@ fuzz_target!(|data: &[u8]| {
     } else {
         body.to_vec()
     };
-    let Ok(ex) = Extractor::new(ExtractorKind::Readability) else {
+    // Bit 2 of the first byte picks the extractor: the default (density) or
+    // Readability.
+    let kind = if mode & 4 == 4 {
+        ExtractorKind::Readability
+    } else {
+        ExtractorKind::Density
+    };
+    let Ok(ex) = Extractor::new(kind) else {
         return;
     };
     let Ok(reader) = WarcReader::new(
