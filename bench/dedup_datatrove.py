@@ -2,7 +2,7 @@
 """Run datatrove's 4-stage MinHash dedup (MinhashConfig() defaults) on a JSONL file.
 
 Usage:
-    /work/peer-venv/bin/python bench/dedup_datatrove.py INPUT.jsonl WORKDIR
+    PEER_VENV/bin/python bench/dedup_datatrove.py INPUT.jsonl WORKDIR   # PEER_VENV: the datatrove virtualenv (see conformance/parity.sh)
 
 Writes WORKDIR/removed_ids.txt (one id per line, the documents datatrove's
 MinhashDedupFilter drops) and WORKDIR/timing.json with wall and CPU seconds

@@ -29,8 +29,8 @@ Methods
 
 Usage (from the repository root; needs the datatrove venv):
   cargo build --release -p sift-cli
-  python3 bench/junk_lines_vs_peers.py /work/shared/data/spam-lines/dev.jsonl \
-      --venv /work/peer-venv --peer-tool /work/shared/tools/peer_decisions.py \
+  python3 bench/junk_lines_vs_peers.py ../shared/data/spam-lines/dev.jsonl \
+      --venv PEER_VENV --peer-tool ../shared/tools/peer_decisions.py \
       --sift target/release/sift [--markdown]
 """
 import argparse

@@ -5,10 +5,10 @@
 #
 #   crates/sift-html/examples/extraction_compare.sh REAL_PAGES_DIR [PYTHON] [REPEAT]
 #
-# PYTHON is a Python with trafilatura installed (default /work/traf-venv/bin/python).
+# PYTHON is a Python with trafilatura installed (default ../traf-venv/bin/python, next to the repository).
 set -euo pipefail
 pages=${1:?real-pages directory}
-python=${2:-/work/traf-venv/bin/python}
+python=${2:-../traf-venv/bin/python}
 repeat=${3:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 pred=$(mktemp --suffix=.jsonl)

@@ -2,7 +2,7 @@
 """Golden MinHash data from datatrove 0.10.1 for sift-dedup's parity tests.
 
 Usage (from the repo root, with a venv that has datatrove + spaCy):
-    /work/peer-venv/bin/python crates/sift-dedup/tests/data/make_datatrove_golden.py \
+    PEER_VENV/bin/python crates/sift-dedup/tests/data/make_datatrove_golden.py \
         PAGES.jsonl > crates/sift-dedup/tests/data/datatrove_minhash.jsonl
 
 For a fixed selection of real pages (every 6th non-synthetic page, text cut
