@@ -25,7 +25,7 @@ if [[ "${SIFT_PY_RELEASE:-0}" != 1 ]]; then
   export MATURIN_PEP517_ARGS="--profile dev"
 fi
 echo "== python: pip install ./python pytest ray"
-timeout 2400 "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+timeout 2400 "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir \
   "$ROOT/python" "pytest>=8" "ray==2.60.0"
 
 echo "== python: pytest"
