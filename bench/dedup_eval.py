@@ -9,7 +9,7 @@ documents not in CORPUS.jsonl are ignored, so a prefix of a corpus works.)
 
 Truth clusters: every `exact_dup` / `near_dup` document joined with its
 `dup_of` original (transitively). A predicted pair (removed doc, its
-`sift.duplicate.duplicate_of`) is correct when both are in the same truth
+`sift.duplicate_of`) is correct when both are in the same truth
 cluster. The generator's truth misses coincidental copies (two `orig`
 documents drawn from the same short page without changes are identical), so
 documents whose whitespace-normalised texts are equal are joined too
@@ -116,8 +116,8 @@ def main():
     nd = sorted(jaccard(i, src[i]) for i, k in kind.items() if k == "near_dup")
     res["near_dup_word5_jaccard_p5"] = round(nd[len(nd) // 20], 3) if nd else None
     for stage in ("exact_dedup", "minhash_dedup"):
-        pairs = [(i, s["duplicate"]["duplicate_of"]) for i, s in removed.items()
-                 if s.get("stage") == stage and s.get("duplicate")]
+        pairs = [(i, s["duplicate_of"]) for i, s in removed.items()
+                 if s.get("stage") == stage and s.get("duplicate_of")]
         ok_truth = sum(truth_root[a] == truth_root[b] for a, b in pairs)
         ok = sum(find(a) == find(b) for a, b in pairs)
         wrong_pairs = [(a, b, jaccard(a, b)) for a, b in pairs if find(a) != find(b)]
@@ -134,17 +134,17 @@ def main():
     for k, stages in (("exact_dup", ("exact_dedup",)), ("near_dup", ("exact_dedup", "minhash_dedup"))):
         want = [i for i, kd in kind.items() if kd == k]
         got = sum(1 for i in want if i in removed and removed[i].get("stage") in stages
-                  and removed[i].get("duplicate")
-                  and find(removed[i]["duplicate"]["duplicate_of"]) == find(i))
+                  and removed[i].get("duplicate_of")
+                  and find(removed[i]["duplicate_of"]) == find(i))
         res[k] = {"truth": len(want), "found": got, "recall": round(got / len(want), 4) if want else None}
         if k == "near_dup":
             # truth+source: also removed as a duplicate of a same-source document, Jaccard >= 0.7
             got_src = got + sum(
                 1 for i in want if i in removed and removed[i].get("stage") in stages
-                and removed[i].get("duplicate")
-                and find(removed[i]["duplicate"]["duplicate_of"]) != find(i)
-                and same_source(i, removed[i]["duplicate"]["duplicate_of"])
-                and jaccard(i, removed[i]["duplicate"]["duplicate_of"]) >= 0.7)
+                and removed[i].get("duplicate_of")
+                and find(removed[i]["duplicate_of"]) != find(i)
+                and same_source(i, removed[i]["duplicate_of"])
+                and jaccard(i, removed[i]["duplicate_of"]) >= 0.7)
             res[k]["recall_truth_source"] = round(got_src / len(want), 4) if want else None
     if dt_path:
         dt = set(open(dt_path).read().split())

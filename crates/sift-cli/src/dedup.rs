@@ -70,8 +70,14 @@ impl Found {
     fn sift(&self, key: &str) -> &Value {
         &self.value["sift"][key]
     }
+    /// `sift.duplicate_of`, `sift.duplicate_cluster` or
+    /// `sift.duplicate_similarity` (key without the `duplicate_` prefix).
     fn duplicate(&self, key: &str) -> &Value {
-        &self.value["sift"]["duplicate"][key]
+        let sift = &self.value["sift"];
+        match key {
+            "duplicate_of" => &sift["duplicate_of"],
+            _ => &sift[format!("duplicate_{key}").as_str()],
+        }
     }
 }
 

@@ -78,17 +78,17 @@ fn exact_and_near_duplicates_are_removed_with_their_cluster() {
     for r in &removed {
         let id = r["id"].as_str().expect("id");
         removed_ids.insert(id.to_string());
-        let dup = &r["sift"]["duplicate"];
+        let dup = &r["sift"];
         let of = dup["duplicate_of"].as_str().expect("duplicate_of");
         let stage = r["sift"]["stage"].as_str().expect("stage");
-        let cluster = dup["cluster"].as_str().expect("cluster");
+        let cluster = dup["duplicate_cluster"].as_str().expect("cluster");
         assert!(cluster.starts_with(&format!("{stage}:")), "{cluster}");
         assert!(kept.contains(of), "{id}: kept document {of} is in kept/");
         assert_eq!(root(id), root(of), "{id} removed as a copy of {of}");
         match r["sift"]["reason"].as_str() {
-            Some("exact_duplicate") => assert_eq!(dup["similarity"], 1.0),
+            Some("exact_duplicate") => assert_eq!(dup["duplicate_similarity"], 1.0),
             Some("near_duplicate") => {
-                let s = dup["similarity"].as_f64().expect("similarity");
+                let s = dup["duplicate_similarity"].as_f64().expect("similarity");
                 assert!(s > 0.3 && s <= 1.0, "{id}: {s}");
             }
             other => panic!("{id}: unexpected reason {other:?}"),
@@ -204,11 +204,11 @@ fn dedup_explain_shows_the_cluster() {
         .find(|r| r["sift"]["reason"] == "near_duplicate")
         .expect("a near duplicate");
     let id = near["id"].as_str().expect("id").to_string();
-    let kept = near["sift"]["duplicate"]["duplicate_of"]
+    let kept = near["sift"]["duplicate_of"]
         .as_str()
         .expect("kept")
         .to_string();
-    let cluster = near["sift"]["duplicate"]["cluster"]
+    let cluster = near["sift"]["duplicate_cluster"]
         .as_str()
         .expect("cluster")
         .to_string();

@@ -96,7 +96,7 @@ fn default_preset_removes_a_copied_article_as_a_duplicate() {
     assert_eq!(removed.len(), 1);
     assert_eq!(removed[0]["id"], "copy-of-seed");
     assert_eq!(removed[0]["sift"]["reason"], "exact_duplicate");
-    assert_eq!(removed[0]["sift"]["duplicate"]["duplicate_of"], seed["id"]);
+    assert_eq!(removed[0]["sift"]["duplicate_of"], seed["id"]);
 }
 
 #[test]

@@ -88,8 +88,10 @@ pub struct SiftMeta {
     /// Numeric scores computed by stages (name -> value).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub scores: BTreeMap<String, f64>,
-    /// Duplicate cluster information, set by dedup stages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Duplicate cluster information, set by dedup stages; flattened, so a
+    /// record reads `sift.duplicate_of`, `sift.duplicate_cluster`,
+    /// `sift.duplicate_similarity`.
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
     pub duplicate: Option<Duplicate>,
     /// Why the document was removed (removed documents only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,10 +120,18 @@ pub struct Duplicate {
     /// Id of the document kept for this cluster.
     pub duplicate_of: String,
     /// Cluster identifier (stable for a given input and pipeline).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "duplicate_cluster",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cluster: Option<String>,
     /// Estimated Jaccard similarity to the kept document (near duplicates).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "duplicate_similarity",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub similarity: Option<f64>,
 }
 
@@ -308,6 +318,30 @@ mod tests {
         assert_eq!(d.memo::<usize>(), Some(&2));
         d.apply_line_edits("s", &[LineEdit::Replace("one too".into())]);
         assert_eq!(d.memo::<usize>(), None);
+    }
+
+    #[test]
+    fn duplicate_fields_sit_directly_in_sift_and_round_trip() {
+        let meta = SiftMeta {
+            duplicate: Some(Duplicate {
+                duplicate_of: "k1".into(),
+                cluster: Some("minhash_dedup:3".into()),
+                similarity: Some(0.875),
+            }),
+            reason: Some("near_duplicate".into()),
+            ..SiftMeta::default()
+        };
+        let json = serde_json::to_value(&meta).expect("serialise");
+        assert_eq!(
+            json,
+            serde_json::json!({"duplicate_of": "k1", "duplicate_cluster": "minhash_dedup:3",
+                               "duplicate_similarity": 0.875, "reason": "near_duplicate"})
+        );
+        let back: SiftMeta = serde_json::from_value(json).expect("parse");
+        assert_eq!(back, meta);
+        let none: SiftMeta =
+            serde_json::from_value(serde_json::json!({"reason": "too_short"})).expect("parse");
+        assert_eq!(none.duplicate, None);
     }
 
     fn edits_for(text: &str, junk: &[&str]) -> Vec<LineEdit> {

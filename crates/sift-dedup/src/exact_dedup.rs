@@ -4,8 +4,8 @@
 //! Key: xxHash3-128 of the UTF-8 bytes of the normalised text. The first
 //! document in input order (shard order, then record order) with a key is
 //! kept; every later one is removed with reason `exact_duplicate` and
-//! `sift.duplicate = {duplicate_of: <kept id>, cluster: "exact_dedup:<hash>",
-//! similarity: 1.0}`.
+//! `sift.duplicate_of = <kept id>`, `sift.duplicate_cluster =
+//! "exact_dedup:<hash>"`, `sift.duplicate_similarity = 1.0`.
 //!
 //! Normalisations (`normalize`):
 //! - `none`: the text byte for byte;

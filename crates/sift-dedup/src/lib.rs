@@ -14,8 +14,9 @@
 //!    input order; LSH band collisions -> union-find, earliest member kept)
 //!    and per-shard decision files written;
 //! 3. **apply** (per shard, [`DecisionReader`] + [`DedupStage::apply`]):
-//!    removed documents get their reason and `sift.duplicate`, duplicate
-//!    lines are removed with `Document::apply_line_edits`.
+//!    removed documents get their reason and `sift.duplicate_of` (+
+//!    `duplicate_cluster`, `duplicate_similarity`), duplicate lines are
+//!    removed with `Document::apply_line_edits`.
 //!
 //! Nothing depends on thread count or on how the memory limit splits the
 //! sort, so the same input always gives the same output.

@@ -9,8 +9,8 @@
 //! similarity to it reaches `threshold` (verified clustering, no chains);
 //! `keep = "datatrove"` joins all candidates with union-find and keeps the
 //! document datatrove keeps (union by size). Removed documents get reason
-//! `near_duplicate` and `sift.duplicate = {duplicate_of, cluster:
-//! "<stage>:<n>", similarity}`, where `similarity` estimates the Jaccard
+//! `near_duplicate` and `sift.duplicate_of`, `sift.duplicate_cluster =
+//! "<stage>:<n>"` and `sift.duplicate_similarity`, which estimates the Jaccard
 //! similarity to the kept document (share of equal signature values) and
 //! `n` numbers clusters in the input order of their first removed member.
 //! Documents with fewer than `n_grams` words have no signature and are

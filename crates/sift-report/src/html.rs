@@ -571,7 +571,7 @@ fn duplicates(out: &mut String, c: &Collected, opts: &ReportOptions) {
     out.push_str(r#"<section id="duplicates"><h2>Largest duplicate clusters</h2>"#);
     let top = c.clusters.top(opts.top_clusters);
     if top.is_empty() {
-        out.push_str(r#"<p class="note">No document carries duplicate information (<code>sift.duplicate</code>).</p></section>"#);
+        out.push_str(r#"<p class="note">No document carries duplicate information (<code>sift.duplicate_of</code>).</p></section>"#);
         out.push('\n');
         return;
     }

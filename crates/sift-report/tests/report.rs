@@ -57,7 +57,7 @@ fn fixture(dir: &Path, text_key: &str, with_stats: bool) {
                "removed_lines": [removed_line(1, "Log in")]}}),
         json!({"id": "r3", text_key: "Title\nA body with <b>markup</b> & more words here.",
                "sift": {"reason": "duplicate", "stage": "dedup", "lang": "en",
-                        "duplicate": {"duplicate_of": "k1", "cluster": "c-17", "similarity": 0.93}}}),
+                        "duplicate_of": "k1", "duplicate_cluster": "c-17", "duplicate_similarity": 0.93}}),
     ];
     let rejected = vec![json!({"source": "in.jsonl", "line": 4, "byte_offset": 120,
                               "error": "expected value at line 1 column 1", "kind": "invalid_json",
@@ -313,7 +313,7 @@ fn report_is_the_same_for_any_number_of_threads() {
                 json!({"id": format!("s{shard}-{i}"), "text": format!("shard {shard} doc {i}"),
                        "sift": {"reason": if i % 3 == 0 { "too_short" } else { "duplicate" },
                                 "stage": if i % 3 == 0 { "min_words" } else { "dedup" },
-                                "duplicate": {"duplicate_of": "k1", "cluster": format!("c{}", i % 4)}}})
+                                "duplicate_of": "k1", "duplicate_cluster": format!("c{}", i % 4)}})
             })
             .collect();
         write_gz(
