@@ -97,7 +97,7 @@ class Pipeline:
         *,
         threads: int = 0,
         overwrite: bool = False,
-        compression: _Compression = "gzip",
+        compression: _Compression = "zstd",
         level: Optional[int] = None,
         batch_docs: int = 2048,
         text_key: Optional[str] = None,
@@ -147,7 +147,7 @@ def prepare_run(
     output: _Path,
     *,
     overwrite: bool = False,
-    compression: _Compression = "gzip",
+    compression: _Compression = "zstd",
     level: Optional[int] = None,
 ) -> None: ...
 def run_shards(
@@ -157,7 +157,7 @@ def run_shards(
     names: List[str],
     *,
     threads: int = 0,
-    compression: _Compression = "gzip",
+    compression: _Compression = "zstd",
     level: Optional[int] = None,
     batch_docs: int = 2048,
 ) -> List[str]: ...
@@ -171,7 +171,7 @@ def run_pass(
     pass_: int,
     *,
     threads: int = 0,
-    compression: _Compression = "gzip",
+    compression: _Compression = "zstd",
     level: Optional[int] = None,
     batch_docs: int = 2048,
 ) -> Tuple[str, int]: ...

@@ -106,7 +106,7 @@ def run(
     output: PathLike,
     *,
     overwrite: bool = False,
-    compression: str = "gzip",
+    compression: str = "zstd",
     level: Optional[int] = None,
     batch_docs: int = 2048,
     cpus_per_task: int = 1,

@@ -127,7 +127,7 @@ def test_process_matches_run_output(tmp_path: pathlib.Path, corpus: pathlib.Path
     records = docs[:20] + [{"id": f"s{i}", "text": "short\n[ad_3]", "n": i} for i in range(3)]
     part = tmp_path / "part.jsonl"
     part.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    stats = p.run(part, tmp_path / "out")
+    stats = p.run(part, tmp_path / "out", compression="gzip")
     kept = read_jsonl_gz(tmp_path / "out" / "kept" / "part.jsonl.gz")
     removed = read_jsonl_gz(tmp_path / "out" / "removed" / "part.jsonl.gz")
     results = list(p.process(records, batch_size=7))
@@ -147,8 +147,9 @@ def test_run_writes_the_sift_run_layout(tmp_path: pathlib.Path, corpus: pathlib.
     assert stats["docs_in"] == stats["docs_kept"] + stats["docs_removed"] + stats["docs_rejected"]
     assert json.loads((out / "stats.json").read_text())["docs_kept"] == stats["docs_kept"]
     files = read_output(out)
-    assert "kept/part-0.jsonl.gz" in files and "kept/txt__txt.jsonl.gz" in files
-    assert "rejected/part-1.jsonl.gz" in files
+    # zstd by default, like the CLI.
+    assert "kept/part-0.jsonl.zst" in files and "kept/txt__txt.jsonl.zst" in files
+    assert "rejected/part-1.jsonl.zst" in files
     assert ".sift/done/part-3.json" in files
     # Same input, other thread count and compression level default: same bytes.
     again = p.run(str(corpus), tmp_path / "again", threads=1)
@@ -159,8 +160,9 @@ def test_run_writes_the_sift_run_layout(tmp_path: pathlib.Path, corpus: pathlib.
     other = sift.Pipeline.from_toml('[[stages]]\ntype = "min_words"\nmin = 3\n')
     with pytest.raises(sift.SiftError, match="different run"):
         other.run(corpus, out)
-    other.run(corpus, out, overwrite=True, compression="zstd")
-    assert (out / "kept" / "part-0.jsonl.zst").exists()
+    other.run(corpus, out, overwrite=True, compression="gzip")
+    assert (out / "kept" / "part-0.jsonl.gz").exists()
+    assert not (out / "kept" / "part-0.jsonl.zst").exists()
     with pytest.raises(FileNotFoundError):
         p.run(tmp_path / "nothing-here.jsonl", tmp_path / "x")
     with pytest.raises(ValueError, match="compression"):

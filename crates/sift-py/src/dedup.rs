@@ -31,7 +31,7 @@ pub fn passes(pipeline: &PyPipeline) -> usize {
 /// (the shard's total after the last pass) and the number of the shard's
 /// documents that reach the next global step.
 #[pyfunction]
-#[pyo3(signature = (pipeline, input, output, shard, pass_, *, threads=0, compression="gzip", level=None, batch_docs=2048))]
+#[pyo3(signature = (pipeline, input, output, shard, pass_, *, threads=0, compression="zstd", level=None, batch_docs=2048))]
 #[allow(clippy::too_many_arguments)]
 pub fn run_pass(
     py: Python<'_>,

@@ -34,7 +34,7 @@ pub fn shard_names(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Vec<(St
 /// Driver: check (or reset with `overwrite`) `output` and record the run's
 /// identity over every shard of `input`.
 #[pyfunction]
-#[pyo3(signature = (pipeline, input, output, *, overwrite=false, compression="gzip", level=None))]
+#[pyo3(signature = (pipeline, input, output, *, overwrite=false, compression="zstd", level=None))]
 pub fn prepare_run(
     py: Python<'_>,
     pipeline: &PyPipeline,
@@ -62,7 +62,7 @@ pub fn prepare_run(
 /// `prepare_run`), one after the other, each with `threads` threads.
 /// Returns each shard's statistics as JSON text, in the order of `names`.
 #[pyfunction]
-#[pyo3(signature = (pipeline, input, output, names, *, threads=0, compression="gzip", level=None, batch_docs=2048))]
+#[pyo3(signature = (pipeline, input, output, names, *, threads=0, compression="zstd", level=None, batch_docs=2048))]
 #[allow(clippy::too_many_arguments)]
 pub fn run_shards(
     py: Python<'_>,

@@ -216,7 +216,7 @@ impl PyPipeline {
     /// Run over files or directories into `output`, exactly like `sift run`
     /// (same output layout, resume markers, statistics). Returns the run's
     /// statistics (the content of `OUTPUT/stats.json`) as a dict.
-    #[pyo3(signature = (input, output, *, threads=0, overwrite=false, compression="gzip", level=None, batch_docs=2048, text_key=None, id_key=None))]
+    #[pyo3(signature = (input, output, *, threads=0, overwrite=false, compression="zstd", level=None, batch_docs=2048, text_key=None, id_key=None))]
     #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
