@@ -366,7 +366,8 @@ impl Pipeline {
         // (compress) overlap, so neither reader nor compressor serialises
         // the run. With one thread they simply run one after the other.
         // Output order is input order.
-        let mut batch = read_batch(&mut records, batch_docs, progress)?;
+        let mut batch_no = 0;
+        let mut batch = read_batch(&mut records, batch_size(batch_docs, batch_no), progress)?;
         let mut processed: Vec<ChunkOut> = Vec::new();
         loop {
             for rej in &batch.rejected {
@@ -381,10 +382,13 @@ impl Pipeline {
             let eof = batch.eof;
             let docs = std::mem::take(&mut batch.docs);
             let previous = std::mem::take(&mut processed);
+            batch_no += 1;
             let (next, (results, written)) = rayon::join(
                 || {
                     (!eof)
-                        .then(|| read_batch(&mut records, batch_docs, progress))
+                        .then(|| {
+                            read_batch(&mut records, batch_size(batch_docs, batch_no), progress)
+                        })
                         .transpose()
                 },
                 || {
@@ -429,6 +433,16 @@ struct Batch {
     docs: Vec<Document>,
     rejected: Vec<Rejected>,
     eof: bool,
+}
+
+/// Documents to read for batch `n` of a shard: batches ramp up from a few
+/// chunks to `batch_docs`, so that workers start on the first documents
+/// instead of waiting for a full batch to be read (that wait, and writing
+/// the last batch, are the only sequential parts of a shard). Independent of
+/// the thread count, like everything that shapes the output.
+pub(crate) fn batch_size(batch_docs: usize, n: usize) -> usize {
+    // 256 << 20 still fits a 32-bit usize.
+    ((4 * CHUNK_DOCS) << n.min(20)).min(batch_docs).max(1)
 }
 
 /// Read up to `batch_docs` records (or 64 MiB of text) from `records`.
@@ -554,6 +568,15 @@ mod tests {
         )
         .expect("valid");
         Pipeline::build(cfg).expect("builds")
+    }
+
+    #[test]
+    fn batches_ramp_up_to_the_configured_size() {
+        let sizes: Vec<usize> = (0..6).map(|n| batch_size(2048, n)).collect();
+        assert_eq!(sizes, [256, 512, 1024, 2048, 2048, 2048]);
+        assert_eq!(batch_size(100, 0), 100);
+        assert_eq!(batch_size(0, 0), 1);
+        assert_eq!(batch_size(usize::MAX, 1000), 256 << 20);
     }
 
     #[test]

@@ -382,6 +382,32 @@ enum Item {
     Doc(Document, Vec<Option<Decision>>),
 }
 
+/// Write processed chunks in order: to the next step's work file and key
+/// files, or to the final output. Returns the number of survivors written.
+fn write_pass_chunks(
+    chunks: &[Chunk],
+    sink: &mut Sink,
+    output: &mut ShardOutput,
+) -> Result<u64, Error> {
+    let mut survivors = 0;
+    for c in chunks {
+        match sink {
+            Sink::Next { path, docs, keys } => {
+                docs.write_all(&c.main).map_err(|e| io_err(path, e))?;
+                for (id, k) in &c.keys {
+                    keys.push(id, k).map_err(dedup_err)?;
+                    survivors += 1;
+                }
+            }
+            Sink::Final => {
+                output.write_kept(&c.main)?;
+                output.write_removed(&c.removed)?;
+            }
+        }
+    }
+    Ok(survivors)
+}
+
 /// Where a pass reads from.
 enum Input {
     Shard(RecordIter<'static>),
@@ -454,13 +480,23 @@ impl PassCtx<'_> {
         let mut seq: u64 = 0;
         let mut survivors: u64 = 0;
         let mut rejected_buf = Vec::new();
+        // As in `Pipeline::run_shard`: reading batch n+1 (decompress, parse),
+        // processing batch n (chunks in parallel) and writing batch n-1
+        // (compress, keys) overlap, so the sequential reader and writer do not
+        // serialise the pass; batches ramp up so the first one is quick.
+        let mut batch_no = 0;
+        let mut next = self.read_batch(
+            &mut input,
+            batch_size(batch_docs, batch_no),
+            &mut stats,
+            &mut rejected_buf,
+        )?;
+        let mut processed: Vec<Chunk> = Vec::new();
         loop {
-            let (items, eof) =
-                self.read_batch(&mut input, batch_docs, &mut stats, &mut rejected_buf)?;
+            let (mut items, eof) = next;
             output.write_rejected(&rejected_buf)?;
             rejected_buf.clear();
             // Attach decisions in order (the reader is sequential).
-            let mut items = items;
             if let Some(d) = decisions.as_mut() {
                 for item in &mut items {
                     if let Item::Doc(_, decs) = item {
@@ -469,29 +505,44 @@ impl PassCtx<'_> {
                     }
                 }
             }
-            let chunks: Vec<Chunk> = split_items(items)
-                .into_par_iter()
-                .map(|c| self.process(c))
-                .collect();
-            for c in chunks {
+            batch_no += 1;
+            let previous = std::mem::take(&mut processed);
+            let (read, (chunks, written)) = rayon::join(
+                || {
+                    (!eof).then(|| {
+                        self.read_batch(
+                            &mut input,
+                            batch_size(batch_docs, batch_no),
+                            &mut stats,
+                            &mut rejected_buf,
+                        )
+                    })
+                },
+                || {
+                    rayon::join(
+                        || {
+                            split_items(items)
+                                .into_par_iter()
+                                .map(|c| self.process(c))
+                                .collect::<Vec<Chunk>>()
+                        },
+                        || write_pass_chunks(&previous, &mut sink, &mut output),
+                    )
+                },
+            );
+            survivors += written?;
+            for c in &previous {
                 stats.merge(&c.stats);
-                match &mut sink {
-                    Sink::Next { path, docs, keys } => {
-                        docs.write_all(&c.main).map_err(|e| io_err(path, e))?;
-                        for (id, k) in &c.keys {
-                            keys.push(id, k).map_err(dedup_err)?;
-                            survivors += 1;
-                        }
-                    }
-                    Sink::Final => {
-                        output.write_kept(&c.main)?;
-                        output.write_removed(&c.removed)?;
-                    }
-                }
             }
-            if eof {
-                break;
+            processed = chunks;
+            match read.transpose()? {
+                Some(b) => next = b,
+                None => break,
             }
+        }
+        survivors += write_pass_chunks(&processed, &mut sink, &mut output)?;
+        for c in &processed {
+            stats.merge(&c.stats);
         }
         if let Sink::Next { path, docs, keys } = sink {
             let w = docs.finish().map_err(|e| io_err(&path, e))?;
