@@ -1,5 +1,7 @@
-//! The built-in presets (per-document path: batch-global phases such as
-//! dedup clustering run as the runner drives them, per document here).
+//! The built-in presets, per-document path only: their dedup stages (in
+//! `default`) do no work in `Pipeline::process` (they run in the phased
+//! runner), so `preset/default` times its cleaners and filters; whole runs
+//! with dedup are measured by `bench/compare.sh`.
 
 use criterion::Criterion;
 use sift_pipeline::presets;

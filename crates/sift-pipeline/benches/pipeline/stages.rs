@@ -1,6 +1,12 @@
-//! Each stage type alone, with its default settings (what `type = "..."`
-//! with no other keys gives), or the settings listed here when it has
-//! required keys.
+//! Each per-document stage type alone, with its default settings (what
+//! `type = "..."` with no other keys gives), or the settings listed here
+//! when it has required keys.
+//!
+//! The dedup stages (`exact_dedup`, `minhash_dedup`, `paragraph_dedup`) are
+//! not here: their work happens in the phased runner's passes and global
+//! steps, not in `Pipeline::process`, so a per-document bench would time
+//! nothing. Their kernels are benched in `sift-dedup` (`minhash/signature`,
+//! `normalize/simplify`), whole runs by `bench/compare.sh`.
 
 use std::hint::black_box;
 
@@ -24,9 +30,6 @@ const STAGES: &[(&str, &str)] = &[
     ("c4_badwords", "type = \"c4_badwords\""),
     ("url_blocklist", "type = \"url_blocklist\""),
     ("language", "type = \"language\""),
-    ("exact_dedup", "type = \"exact_dedup\""),
-    ("minhash_dedup", "type = \"minhash_dedup\""),
-    ("paragraph_dedup", "type = \"paragraph_dedup\""),
 ];
 
 /// Run `pipeline` over fresh copies of the corpus documents.
