@@ -256,6 +256,12 @@ struct NgramScratch {
     byte_hash: Vec<u64>,
     id_hash: Vec<u64>,
     pow: Vec<u64>,
+    /// Per word: the 16 bytes of `cat` from its start occur at no other word
+    /// start (see [`Ngrams::lone_starts`]).
+    lone: Vec<bool>,
+    /// Per word: the word-id n-gram (n = `Ngrams::rare_n`) starting there
+    /// occurs once (see [`Ngrams::top_ngram_chars`]).
+    rare: Vec<bool>,
     table: Table,
 }
 
@@ -370,8 +376,16 @@ struct Ngrams<'w, 's> {
     id_hash: &'s [u64],
     /// `BASE^k` for `k` up to `cat.len()`.
     pow: &'s [u64],
+    /// See [`Ngrams::lone_starts`]; empty until computed.
+    lone: &'s mut Vec<bool>,
+    /// See [`NgramScratch::rare`]; `rare_n` is 0 until computed.
+    rare: &'s mut Vec<bool>,
+    rare_n: usize,
     table: &'s mut Table,
 }
+
+/// Length of the byte keys of [`Ngrams::lone_starts`].
+const LONE_KEY: usize = 16;
 
 impl<'w, 's> Ngrams<'w, 's> {
     fn new(words: &'w [&'w str], s: &'s mut NgramScratch) -> Self {
@@ -382,6 +396,7 @@ impl<'w, 's> Ngrams<'w, 's> {
         s.byte_hash.clear();
         s.id_hash.clear();
         s.ids.clear();
+        s.lone.clear();
         // Word ids by interning in the table (`count` holds the id).
         s.table.reset(n);
         let state = ahash::RandomState::with_seeds(0x5151, 0x7a7a, 0x1234, 0x9876);
@@ -432,7 +447,56 @@ impl<'w, 's> Ngrams<'w, 's> {
             byte_hash: &s.byte_hash,
             id_hash: &s.id_hash,
             pow: &s.pow,
+            lone: &mut s.lone,
+            rare: &mut s.rare,
+            rare_n: 0,
             table: &mut s.table,
+        }
+    }
+
+    /// The `LONE_KEY` bytes of `cat` from the start of word `i` (there must
+    /// be that many).
+    #[inline]
+    fn start_key(&self, i: usize) -> [u8; LONE_KEY] {
+        let o = self.byte_off[i];
+        let mut k = [0u8; LONE_KEY];
+        k.copy_from_slice(&self.cat[o..o + LONE_KEY]);
+        k
+    }
+
+    /// Fill `lone`: word `i` is lone when at least `LONE_KEY` bytes of `cat`
+    /// follow its start and those bytes follow no other word start. An
+    /// n-gram at a lone word spanning at least `LONE_KEY` bytes equals no
+    /// other n-gram (equal n-grams have equal bytes, hence equal first
+    /// `LONE_KEY` bytes), so [`Ngrams::repeated_ngram_chars`] can pass it
+    /// without a table lookup or insert.
+    fn lone_starts(&mut self) {
+        let len = self.words.len();
+        self.lone.clear();
+        self.lone.resize(len, false);
+        let full = (0..len)
+            .take_while(|&i| self.byte_off[i] + LONE_KEY <= self.cat.len())
+            .count();
+        self.table.reset(full);
+        for i in 0..full {
+            let k = self.start_key(i);
+            let (a, b) = k.split_at(8);
+            let (mut x, mut y) = ([0u8; 8], [0u8; 8]);
+            x.copy_from_slice(a);
+            y.copy_from_slice(b);
+            let h = (u64::from_le_bytes(x) ^ u64::from_le_bytes(y).rotate_left(29))
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let same = |f: usize| self.start_key(f) == k;
+            match self.table.find(h, same) {
+                Ok(slot) => self.table.slots[slot].count += 1,
+                Err(slot) => self.table.insert(slot, h, i, 1),
+            }
+        }
+        for &u in &self.table.used {
+            let s = self.table.slots[u as usize];
+            if s.count == 1 {
+                self.lone[s.first as usize] = true;
+            }
         }
     }
 
@@ -461,10 +525,18 @@ impl<'w, 's> Ngrams<'w, 's> {
         let windows = len - n + 1;
         self.table.reset(windows);
         // The top count, and the earliest first occurrence among the n-grams
-        // that have it (`Counter.most_common(1)`).
-        let (mut best, mut best_first) = (0u32, 0usize);
+        // that have it (`Counter.most_common(1)`): the first n-gram while
+        // every count is 1.
+        let (mut best, mut best_first) = (1u32, 0usize);
         let ids = self.ids;
+        // An n-gram that starts with an m-gram occurring once (m <= n)
+        // occurs once: it can only be the top n-gram when all are, and then
+        // the first one is.
+        let skip_rare = self.rare_n != 0 && self.rare_n <= n;
         for i in 0..windows {
+            if skip_rare && self.rare[i] {
+                continue;
+            }
             let h = self.id_key(i, n);
             let cur = &ids[i..i + n];
             match self.table.find(h, |f| ids[f..f + n] == *cur) {
@@ -476,13 +548,19 @@ impl<'w, 's> Ngrams<'w, 's> {
                         (best, best_first) = (c, f);
                     }
                 }
-                Err(slot) => {
-                    self.table.insert(slot, h, i, 1);
-                    if best == 0 {
-                        (best, best_first) = (1, i);
-                    }
+                Err(slot) => self.table.insert(slot, h, i, 1),
+            }
+        }
+        if self.rare_n == 0 {
+            self.rare.clear();
+            self.rare.resize(windows, false);
+            for &u in &self.table.used {
+                let s = self.table.slots[u as usize];
+                if s.count == 1 {
+                    self.rare[s.first as usize] = true;
                 }
             }
+            self.rare_n = n;
         }
         let chars = self.char_off[best_first + n] - self.char_off[best_first];
         (chars + n - 1) * best as usize
@@ -494,11 +572,20 @@ impl<'w, 's> Ngrams<'w, 's> {
         if len < n {
             return 0;
         }
+        if self.lone.len() != len {
+            self.lone_starts();
+        }
         self.table.reset(len - n + 1);
         let (cat, off) = (self.cat, self.byte_off);
         let mut repeated = 0usize;
         let mut i = 0usize;
         while i + n <= len {
+            if self.lone[i] && off[i + n] - off[i] >= LONE_KEY {
+                // Equal to no other n-gram: not a repeat, and no later
+                // n-gram can repeat it.
+                i += 1;
+                continue;
+            }
             let h = self.byte_key(i, n);
             let cur = &cat[off[i]..off[i + n]];
             let same =
@@ -610,9 +697,22 @@ mod tests {
 
     #[test]
     fn ngram_index_matches_the_definitions() {
-        let vocab = ["a", "b", "ab", "ba", "é", "aé", "x", "xx"];
+        // Short words (many repeats), and long ones (16-byte keys that
+        // occur once, see `lone_starts`).
+        let short = ["a", "b", "ab", "ba", "é", "aé", "x", "xx"];
+        let long = [
+            "alpha",
+            "beta",
+            "alphabeta",
+            "betaalpha",
+            "gamma",
+            "été",
+            "a",
+            "deltaepsilon",
+        ];
         let mut state = 0x1234_5678_u64;
-        for round in 0..400 {
+        for round in 0..800 {
+            let vocab = if round % 2 == 0 { &short } else { &long };
             let len = round % 40;
             let words: Vec<&str> = (0..len)
                 .map(|_| {
@@ -622,6 +722,16 @@ mod tests {
                     vocab[(state >> 33) as usize % (2 + round % (vocab.len() - 1))]
                 })
                 .collect();
+            // One index for all n, as the stage uses it (later passes reuse
+            // what earlier ones learnt).
+            with_ngrams(&words, |g| {
+                for n in 1..=10 {
+                    assert_eq!(g.top_ngram_chars(n), naive_top(&words, n), "{words:?} {n}");
+                }
+                for n in 1..=10 {
+                    assert_eq!(g.repeated_ngram_chars(n), naive_dup(&words, n));
+                }
+            });
             for n in 1..=10 {
                 assert_eq!(
                     top_ngram_chars(&words, n),

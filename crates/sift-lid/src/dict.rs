@@ -181,6 +181,69 @@ pub(crate) struct Dict {
     /// character n-grams); entry `i` is `sub[sub_off[i]..sub_off[i + 1]]`.
     sub: Vec<u32>,
     sub_off: Vec<usize>,
+    /// Identifies this dictionary's [`OovCache`] entries (unique per `Dict::new`).
+    cache_owner: u64,
+}
+
+/// Out-of-vocabulary tokens seen recently, with their character n-gram rows
+/// (a pure function of the token's bytes, so the cache never changes a
+/// result): web text repeats words heavily, and computing a token's n-grams
+/// costs a hash chain and a bitmap lookup per n-gram.
+#[derive(Debug, Default)]
+pub(crate) struct OovCache {
+    /// The dictionary the entries belong to (0: none).
+    owner: u64,
+    /// 0: empty, else entry index + 1.
+    slots: Vec<u32>,
+    /// (token hash, key start, key length, first row, row count).
+    entries: Vec<(u32, u32, u32, u32, u32)>,
+    keys: Vec<u8>,
+    rows: Vec<u32>,
+}
+
+/// Tokens longer than this (bytes) are not cached.
+const OOV_MAX_KEY: usize = 64;
+/// Entries before the cache is emptied (bounds its memory to a few MB).
+const OOV_MAX_ENTRIES: usize = 1 << 15;
+
+impl OovCache {
+    /// Empty the cache unless it belongs to dictionary `owner`.
+    fn claim(&mut self, owner: u64) {
+        if self.owner != owner || self.entries.len() >= OOV_MAX_ENTRIES {
+            self.owner = owner;
+            self.slots.clear();
+            self.slots.resize(2 * OOV_MAX_ENTRIES, 0);
+            self.entries.clear();
+            self.keys.clear();
+            self.rows.clear();
+        }
+    }
+
+    /// The slot of `token` (hash `h`): `Ok` with its entry, or `Err` with the
+    /// empty slot where it goes.
+    #[inline]
+    fn find(&self, h: u32, token: &[u8]) -> std::result::Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let mut s = (mix(h) >> 16) as usize & mask;
+        loop {
+            match self.slots[s] {
+                0 => return Err(s),
+                e => {
+                    let (eh, ks, kl, _, _) = self.entries[e as usize - 1];
+                    if eh == h && self.keys[ks as usize..(ks + kl) as usize] == *token {
+                        return Ok(e as usize - 1);
+                    }
+                    s = (s + 1) & mask;
+                }
+            }
+        }
+    }
+}
+
+fn next_cache_owner() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 fn pow2_table(n: usize) -> (usize, u32) {
@@ -304,6 +367,7 @@ impl Dict {
             table_shift,
             sub: Vec::new(),
             sub_off: Vec::with_capacity(size + 1),
+            cache_owner: next_cache_owner(),
         };
         // `initNgrams`: each entry's id, then (except `</s>`) its n-grams.
         let mut sub = Vec::new();
@@ -392,17 +456,66 @@ impl Dict {
         }
     }
 
+    /// The rows of out-of-vocabulary `token` (hash `h`): its character
+    /// n-grams, from `cache` when it was seen before.
+    #[inline]
+    fn oov_rows(
+        &self,
+        token: &[u8],
+        h: u32,
+        buf: &mut Vec<u8>,
+        cache: &mut OovCache,
+        push: &mut impl FnMut(u32),
+    ) {
+        if !self.use_subwords {
+            return;
+        }
+        if token.len() > OOV_MAX_KEY {
+            self.char_ngrams(token, buf, push);
+            return;
+        }
+        match cache.find(h, token) {
+            Ok(e) => {
+                let (_, _, _, rs, rn) = cache.entries[e];
+                for &r in &cache.rows[rs as usize..(rs + rn) as usize] {
+                    push(r);
+                }
+            }
+            Err(slot) => {
+                let rs = cache.rows.len();
+                let rows = &mut cache.rows;
+                self.char_ngrams(token, buf, |r| rows.push(r));
+                for &r in &cache.rows[rs..] {
+                    push(r);
+                }
+                let (Ok(rs), Ok(rn), Ok(ks)) = (
+                    u32::try_from(rs),
+                    u32::try_from(cache.rows.len() - rs),
+                    u32::try_from(cache.keys.len()),
+                ) else {
+                    cache.rows.truncate(rs);
+                    return;
+                };
+                cache.entries.push((h, ks, token.len() as u32, rs, rn));
+                cache.keys.extend_from_slice(token);
+                cache.slots[slot] = cache.entries.len() as u32;
+            }
+        }
+    }
+
     /// The input rows of one line of `text` (up to its first '\n', then
-    /// `</s>`), in C++ `getLine` order, through `push`. `buf` and `hashes`
-    /// are scratch.
+    /// `</s>`), in C++ `getLine` order, through `push`. `buf`, `hashes` and
+    /// `cache` are scratch.
     pub(crate) fn line_rows(
         &self,
         text: &[u8],
         buf: &mut Vec<u8>,
         hashes: &mut Vec<i32>,
+        cache: &mut OovCache,
         mut push: impl FnMut(u32),
     ) {
         hashes.clear();
+        cache.claim(self.cache_owner);
         let len = text.len();
         let mut i = 0;
         loop {
@@ -432,7 +545,7 @@ impl Dict {
                         }
                     }
                     Some(j) => push(j as u32),
-                    None if token != EOS => self.char_ngrams(token, buf, &mut push),
+                    None if token != EOS => self.oov_rows(token, h, buf, cache, &mut push),
                     None => {}
                 }
                 if self.word_ngrams > 1 {

@@ -342,6 +342,7 @@ struct Scratch {
     heap: Vec<Pred>,
     ids: Vec<u32>,
     stack: Vec<(i32, f32)>,
+    oov: crate::dict::OovCache,
 }
 
 thread_local! {
@@ -493,12 +494,10 @@ impl Model {
         hidden.resize(self.dim, 0.0);
         // Ids first, then the rows: the row loads of a branch-free loop
         // overlap (the input matrix does not fit in a small cache).
-        // Ids first, then the rows: the row loads of a branch-free loop
-        // overlap (the input matrix does not fit in a small cache).
         let ids = &mut s.ids;
         ids.clear();
         self.dict
-            .line_rows(text, &mut s.buf, &mut s.hashes, |r| ids.push(r));
+            .line_rows(text, &mut s.buf, &mut s.hashes, &mut s.oov, |r| ids.push(r));
         let count = ids.len();
         self.input.add_rows(hidden, &s.ids);
         if count == 0 {
