@@ -4,6 +4,8 @@
 //! File syntax is described in `data/junk/README.md`. Parsing is strict: an
 //! unknown directive or a bad regex is a build error naming the file and line.
 
+use std::sync::{Arc, Mutex, OnceLock};
+
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexSet, RegexSetBuilder};
 
@@ -142,10 +144,12 @@ fn parse_family(name: &str, text: &str) -> Result<RawFamily, Error> {
 /// search to the (much slower) PikeVM; every boundary in the data files sits
 /// next to an ASCII word anyway.
 fn dfa_friendly(pattern: &str) -> String {
+    // Compiled once: compiling it per pattern was half of the build.
+    static BOUNDED: OnceLock<Option<Regex>> = OnceLock::new();
     let p = pattern.replace(r"\b", r"(?-u:\b)");
-    match Regex::new(r"\{(\d+),\d+\}") {
-        Ok(re) => re.replace_all(&p, "{$1,}").into_owned(),
-        Err(_) => p,
+    match BOUNDED.get_or_init(|| Regex::new(r"\{(\d+),\d+\}").ok()) {
+        Some(re) => re.replace_all(&p, "{$1,}").into_owned(),
+        None => p,
     }
 }
 
@@ -338,6 +342,35 @@ impl Families {
         })
     }
 
+    /// [`Families::compile`], compiled once per process for each set of
+    /// enabled families: a pipeline builds every stage twice (validation,
+    /// then the run), and compiling the automata costs as much CPU as
+    /// cleaning a few megabytes of text.
+    pub fn shared(enabled: impl Fn(&str) -> bool) -> Result<Arc<Self>, Error> {
+        static CACHE: Mutex<Vec<(u64, Arc<Families>)>> = Mutex::new(Vec::new());
+        let key = FAMILY_FILES
+            .iter()
+            .enumerate()
+            .filter(|(_, (name, _))| enabled(name))
+            .fold(0u64, |k, (i, _)| {
+                k | 1u64.checked_shl(i as u32).unwrap_or(0)
+            });
+        // No family past the 64th: the key could not tell sets apart.
+        let cacheable = FAMILY_FILES.len() <= 64;
+        // A panic elsewhere while holding the lock leaves the cache valid.
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if cacheable {
+            if let Some((_, f)) = cache.iter().find(|(k, _)| *k == key) {
+                return Ok(Arc::clone(f));
+            }
+        }
+        let f = Arc::new(Self::compile(enabled)?);
+        if cacheable {
+            cache.push((key, Arc::clone(&f)));
+        }
+        Ok(f)
+    }
+
     /// Names of every embedded family.
     pub fn all_names() -> impl Iterator<Item = &'static str> {
         FAMILY_FILES.iter().map(|(n, _)| *n)
@@ -355,6 +388,16 @@ mod tests {
         assert!(f.info.iter().any(|i| i.is_shared));
         assert!(f.terms.iter().filter(|t| t.anchor).count() > 300);
         assert!(f.inline.is_some());
+    }
+
+    #[test]
+    fn shared_families_compile_once_per_set() {
+        let a = Families::shared(|_| true).expect("compiles");
+        let b = Families::shared(|_| true).expect("compiles");
+        let c = Families::shared(|n| n != "pharma").expect("compiles");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert_eq!(c.info.len(), FAMILY_FILES.len() - 1);
     }
 
     #[test]

@@ -29,6 +29,7 @@ mod families;
 mod words;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -101,7 +102,7 @@ impl Default for JunkLinesConfig {
 pub struct JunkLines {
     name: String,
     cfg: JunkLinesConfig,
-    fam: Families,
+    fam: Arc<Families>,
     shared: Option<u16>,
     stop: WordSet,
     /// Stopwords plus generic sales words: ignored when judging topicality.
@@ -159,7 +160,7 @@ impl JunkLinesConfig {
                 ));
             }
         }
-        let fam = Families::compile(|n| !self.disable.iter().any(|d| d == n))?;
+        let fam = Families::shared(|n| !self.disable.iter().any(|d| d == n))?;
         let shared = fam
             .info
             .iter()
@@ -252,6 +253,28 @@ fn first_match(set: &regex::RegexSet, text: &str) -> Option<usize> {
     }
 }
 
+/// `t.split_whitespace().take(max).count()`, without decoding ASCII text.
+fn count_words(t: &str, max: usize) -> usize {
+    if !t.is_ascii() {
+        return t.split_whitespace().take(max).count();
+    }
+    let mut n = 0;
+    let mut in_word = false;
+    for &b in t.as_bytes() {
+        // `char::is_whitespace` on ASCII (includes \x0b, unlike
+        // `u8::is_ascii_whitespace`).
+        let space = matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+        if !space && !in_word {
+            n += 1;
+            if n == max {
+                return n;
+            }
+        }
+        in_word = !space;
+    }
+    n
+}
+
 fn is_word_char(c: Option<char>) -> bool {
     c.is_some_and(char::is_alphanumeric)
 }
@@ -342,7 +365,8 @@ impl JunkLines {
     }
 
     /// Decide every line; returns the edits and explanation records.
-    fn decide(&self, text: &str) -> (Vec<LineEdit>, Vec<Value>, Vec<Value>) {
+    /// Also returns the number of non-blank lines.
+    fn decide(&self, text: &str) -> (Vec<LineEdit>, Vec<Value>, Vec<Value>, usize) {
         let lines: Vec<&str> = text.split('\n').collect();
         let n = lines.len();
         let mut class = vec![Class::Blank; n];
@@ -363,7 +387,7 @@ impl JunkLines {
                 continue;
             }
             // Words up to 20: enough for every shape decision below.
-            let n_words = t.split_whitespace().take(20).count();
+            let n_words = count_words(t, 20);
             let punct = ends_in_punct(t);
             let fragment = !punct && n_words <= 12;
             shape_bits[i] =
@@ -630,7 +654,7 @@ impl JunkLines {
                 c => LineEdit::Remove(Cow::Owned(self.reason(c).to_string())),
             })
             .collect();
-        (edits, explain, stripped)
+        (edits, explain, stripped, non_blank.len())
     }
 
     fn reason(&self, c: Class) -> &str {
@@ -652,12 +676,7 @@ impl Stage for JunkLines {
     }
 
     fn process(&self, doc: &mut Document) -> Verdict {
-        let (edits, explain, stripped) = self.decide(&doc.text);
-        let non_blank = doc
-            .text
-            .split('\n')
-            .filter(|l| !l.trim().is_empty())
-            .count();
+        let (edits, explain, stripped, non_blank) = self.decide(&doc.text);
         if !explain.is_empty() || !stripped.is_empty() {
             let mut v = serde_json::Map::new();
             if !explain.is_empty() {
