@@ -40,6 +40,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
 
@@ -163,8 +164,10 @@ def sift_eval(sift, path, pipeline=None, preset=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("file")
-    ap.add_argument("--venv", default="/work/peer-venv")
-    ap.add_argument("--peer-tool", default="/work/shared/tools/peer_decisions.py")
+    # Defaults: the peer virtualenv and shared/ next to the repository.
+    outside = Path(__file__).resolve().parents[2]
+    ap.add_argument("--venv", default=str(outside / "peer-venv"))
+    ap.add_argument("--peer-tool", default=str(outside / "shared" / "tools" / "peer_decisions.py"))
     ap.add_argument("--sift", default="target/release/sift")
     ap.add_argument("--markdown", action="store_true")
     a = ap.parse_args()

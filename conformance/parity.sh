@@ -9,7 +9,7 @@
 #   - 20 MB of `make_bench_corpus.py` output (seeded, deterministic)
 #
 # Usage: conformance/parity.sh [WORKDIR]        (default WORKDIR: /tmp/sift-parity)
-# Env:   PEER_VENV  oracle virtualenv (default /work/peer-venv; created if missing,
+# Env:   PEER_VENV  oracle virtualenv (default ../peer-venv next to the repo; created if missing,
 #                   as the oracle's header says: PyPI only)
 #        SHARED     the shared/ folder (default: ../shared next to the repo)
 #        BENCH_MB   size of the generated corpus (default 20)
@@ -20,14 +20,15 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-/tmp/sift-parity}"
 shared="${SHARED:-$(cd "$repo/.." && pwd)/shared}"
-venv="${PEER_VENV:-/work/peer-venv}"
+default_venv="$(cd "$repo/.." && pwd)/peer-venv"
+venv="${PEER_VENV:-$default_venv}"
 bench_mb="${BENCH_MB:-20}"
 filters="${FILTERS:-gopher_quality gopher_repetition c4 fineweb url c4_badwords language}"
 mkdir -p "$work"
 
 # 1. Oracle virtualenv (outside the repo).
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import datatrove, spacy, fasttext' 2>/dev/null; then
-    if [ -d "$venv" ] && [ ! -e "$venv/.ready" ] && [ "$venv" = /work/peer-venv ]; then
+    if [ -d "$venv" ] && [ ! -e "$venv/.ready" ] && [ "$venv" = "$default_venv" ]; then
         echo "waiting for $venv/.ready (being created by someone else)..." >&2
         for _ in $(seq 120); do [ -e "$venv/.ready" ] && break; sleep 10; done
     fi
