@@ -70,15 +70,6 @@ impl Found {
     fn sift(&self, key: &str) -> &Value {
         &self.value["sift"][key]
     }
-    /// `sift.duplicate_of`, `sift.duplicate_cluster` or
-    /// `sift.duplicate_similarity` (key without the `duplicate_` prefix).
-    fn duplicate(&self, key: &str) -> &Value {
-        let sift = &self.value["sift"];
-        match key {
-            "duplicate_of" => &sift["duplicate_of"],
-            _ => &sift[format!("duplicate_{key}").as_str()],
-        }
-    }
 }
 
 struct Run {
@@ -180,11 +171,11 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
             args.output.display()
         );
     };
-    let cluster = doc.duplicate("cluster").as_str().map(str::to_string);
+    let cluster = doc.sift("duplicate_cluster").as_str().map(str::to_string);
     let Some(cluster) = cluster else {
         // Not removed as a duplicate: show the clusters it represents.
         let members = run.scan("removed", &args.id, |f| {
-            f.duplicate("duplicate_of").as_str() == Some(args.id.as_str())
+            f.sift("duplicate_of").as_str() == Some(args.id.as_str())
         })?;
         if members.is_empty() {
             let verdict = match doc.category {
@@ -203,25 +194,25 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         }
         let mut clusters: Vec<String> = members
             .iter()
-            .filter_map(|m| m.duplicate("cluster").as_str().map(str::to_string))
+            .filter_map(|m| m.sift("duplicate_cluster").as_str().map(str::to_string))
             .collect();
         clusters.dedup();
         for c in clusters {
             let these: Vec<&Found> = members
                 .iter()
-                .filter(|m| m.duplicate("cluster").as_str() == Some(c.as_str()))
+                .filter(|m| m.sift("duplicate_cluster").as_str() == Some(c.as_str()))
                 .collect();
             print_cluster(&run, &c, &doc, &these, &args.id);
         }
         return Ok(ExitCode::SUCCESS);
     };
     let kept_id = doc
-        .duplicate("duplicate_of")
+        .sift("duplicate_of")
         .as_str()
         .unwrap_or_default()
         .to_string();
     let members = run.scan("removed", &cluster, |f| {
-        f.duplicate("cluster").as_str() == Some(cluster.as_str())
+        f.sift("duplicate_cluster").as_str() == Some(cluster.as_str())
     })?;
     let kept = run
         .find_id(&kept_id)?
@@ -282,7 +273,7 @@ fn print_cluster(run: &Run, cluster: &str, kept: &Found, members: &[&Found], ask
             .display()
     );
     for m in members {
-        let est = m.duplicate("similarity").as_f64();
+        let est = m.sift("duplicate_similarity").as_f64();
         let exact = hasher
             .as_ref()
             .and_then(|h| shingle_jaccard(h, m.text(&run.text_key), kept.text(&run.text_key)));
