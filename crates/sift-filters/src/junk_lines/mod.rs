@@ -253,24 +253,38 @@ fn first_match(set: &regex::RegexSet, text: &str) -> Option<usize> {
     }
 }
 
-/// `t.split_whitespace().take(max).count()`, without decoding ASCII text.
+/// ASCII bytes that `char::is_whitespace` accepts (Unicode White_Space).
+const fn ascii_space_table() -> [bool; 128] {
+    let mut t = [false; 128];
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[0x0b] = true;
+    t[0x0c] = true;
+    t[b'\r' as usize] = true;
+    t
+}
+static ASCII_SPACE: [bool; 128] = ascii_space_table();
+
+/// `t.split_whitespace().take(max).count()`. ASCII text is counted 32 bytes
+/// at a time without branches (word starts = non-space after space), and
+/// only as far as `max` words; a non-ASCII chunk falls back to the Unicode
+/// definition for the whole line.
 fn count_words(t: &str, max: usize) -> usize {
-    if !t.is_ascii() {
-        return t.split_whitespace().take(max).count();
-    }
     let mut n = 0;
-    let mut in_word = false;
-    for &b in t.as_bytes() {
-        // `char::is_whitespace` on ASCII (includes \x0b, unlike
-        // `u8::is_ascii_whitespace`).
-        let space = matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
-        if !space && !in_word {
-            n += 1;
-            if n == max {
-                return n;
-            }
+    let mut prev_space = true;
+    for chunk in t.as_bytes().chunks(32) {
+        if !chunk.is_ascii() {
+            return t.split_whitespace().take(max).count();
         }
-        in_word = !space;
+        for &b in chunk {
+            let space = ASCII_SPACE[usize::from(b & 0x7f)];
+            n += usize::from(prev_space & !space);
+            prev_space = space;
+        }
+        if n >= max {
+            return max;
+        }
     }
     n
 }
@@ -364,9 +378,9 @@ impl JunkLines {
         }
     }
 
-    /// Decide every line; returns the edits and explanation records.
-    /// Also returns the number of non-blank lines.
-    fn decide(&self, text: &str) -> (Vec<LineEdit>, Vec<Value>, Vec<Value>, usize) {
+    /// Decide every line; returns the edits (None: every line kept as is)
+    /// and explanation records. Also returns the number of non-blank lines.
+    fn decide(&self, text: &str) -> (Option<Vec<LineEdit>>, Vec<Value>, Vec<Value>, usize) {
         let lines: Vec<&str> = text.split('\n').collect();
         let n = lines.len();
         let mut class = vec![Class::Blank; n];
@@ -633,14 +647,29 @@ impl JunkLines {
             }
         }
 
+        // One search of the whole text first: most documents hold no inline
+        // junk, and then no line needs the per-line search.
+        let inline = match (&self.fam.inline, self.cfg.strip_inline) {
+            (Some(re), true) if re.is_match(text) => Some(re),
+            _ => None,
+        };
+        let n_non_blank = non_blank.len();
+        if inline.is_none()
+            && class
+                .iter()
+                .all(|c| matches!(c, Class::Blank | Class::Other))
+        {
+            // Nothing to remove or rewrite: no edit list to build or apply.
+            return (None, explain, Vec::new(), n_non_blank);
+        }
         let mut stripped = Vec::new();
         let edits = lines
             .iter()
             .enumerate()
             .map(|(i, raw)| match class[i] {
                 Class::Blank => LineEdit::Keep,
-                Class::Other => match (&self.fam.inline, self.cfg.strip_inline) {
-                    (Some(re), true) if re.is_match(raw) => {
+                Class::Other => match inline {
+                    Some(re) if re.is_match(raw) => {
                         let out = re.replace_all(raw, "");
                         stripped.push(json!({"line": i, "text": raw}));
                         if out.trim().is_empty() {
@@ -654,7 +683,7 @@ impl JunkLines {
                 c => LineEdit::Remove(Cow::Owned(self.reason(c).to_string())),
             })
             .collect();
-        (edits, explain, stripped, non_blank.len())
+        (Some(edits), explain, stripped, n_non_blank)
     }
 
     fn reason(&self, c: Class) -> &str {
@@ -706,12 +735,42 @@ impl Stage for JunkLines {
             }
             doc.flag(self.name.clone(), Value::Object(v));
         }
-        let removed = doc.apply_line_edits(&self.name, &edits);
+        let removed = edits.map_or(0, |e| doc.apply_line_edits(&self.name, &e));
         match self.cfg.max_removed_fraction {
             Some(max) if non_blank > 0 && removed as f64 / non_blank as f64 > max => {
                 Verdict::drop_static("too_much_junk")
             }
             _ => Verdict::Keep,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_words;
+
+    #[test]
+    fn count_words_is_split_whitespace_take() {
+        let long_ascii = "word ".repeat(40);
+        let late_unicode = format!("{}a\u{a0}b\u{2003}c", "x y ".repeat(10));
+        let texts = [
+            "",
+            "   ",
+            "one",
+            " one  two\tthree\nfour\x0bfive\x0csix\rseven ",
+            "a\u{a0}b\u{3000}c d\u{85}e",
+            "\x1cnot\x1fspace separators",
+            long_ascii.as_str(),
+            late_unicode.as_str(),
+        ];
+        for t in texts {
+            for max in [1, 12, 13, 20, 100] {
+                assert_eq!(
+                    count_words(t, max),
+                    t.split_whitespace().take(max).count(),
+                    "{t:?} max {max}"
+                );
+            }
         }
     }
 }

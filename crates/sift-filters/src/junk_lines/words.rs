@@ -43,6 +43,27 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
+/// FNV-1a of the ASCII-lowercased bytes (same hash as lowercasing first).
+fn fnv1a_ascii_lower(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b.to_ascii_lowercase());
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}
+
+/// Length of `b` without a plural `s` (not after another `s`), for words
+/// longer than 3 bytes; `b` is lowercase or is compared lowercased.
+fn stem_len(b: &[u8]) -> usize {
+    let n = b.len();
+    if n > 3 && b[n - 1].eq_ignore_ascii_case(&b's') && !b[n - 2].eq_ignore_ascii_case(&b's') {
+        n - 1
+    } else {
+        n
+    }
+}
+
 impl Tokenizer {
     /// Hash of one word, normalised (lowercase, plural `s` stripped), or
     /// `None` for tokens too short or numeric to carry a topic.
@@ -50,36 +71,53 @@ impl Tokenizer {
         if w.len() < 3 || w.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        self.buf.clear();
         if w.is_ascii() {
-            // Fast path, the common case.
-            self.buf.push_str(w);
-            self.buf.make_ascii_lowercase();
-        } else {
-            self.buf.extend(w.chars().flat_map(char::to_lowercase));
+            // Fast path, the common case: hash while lowercasing, no copy.
+            let b = w.as_bytes();
+            return Some(fnv1a_ascii_lower(&b[..stem_len(b)]));
         }
+        self.buf.clear();
+        self.buf.extend(w.chars().flat_map(char::to_lowercase));
         let b = self.buf.as_bytes();
-        let n = b.len();
-        let stem = if n > 3 && b[n - 1] == b's' && b[n - 2] != b's' {
-            n - 1
-        } else {
-            n
-        };
-        Some(fnv1a(&b[..stem]))
+        Some(fnv1a(&b[..stem_len(b)]))
     }
 
     /// Unique content-word hashes of `text` appended to `out` (cleared first).
+    /// Words are maximal runs of alphanumeric characters; ASCII bytes are
+    /// classified without decoding.
     pub fn content_words(&mut self, text: &str, stop: &WordSet, out: &mut Vec<u64>) {
         out.clear();
-        for w in text.split(|c: char| !c.is_alphanumeric()) {
-            if let Some(h) = self.word(w) {
-                if !stop.contains(&h) {
-                    out.push(h);
-                }
+        let bytes = text.as_bytes();
+        let mut start: Option<usize> = None;
+        let mut i = 0;
+        while i < bytes.len() {
+            let (alnum, len) = if bytes[i] < 0x80 {
+                (bytes[i].is_ascii_alphanumeric(), 1)
+            } else {
+                text.get(i..)
+                    .and_then(|rest| rest.chars().next())
+                    .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
+            };
+            if alnum {
+                start.get_or_insert(i);
+            } else if let Some(s) = start.take() {
+                self.push_content_word(&text[s..i], stop, out);
             }
+            i += len;
+        }
+        if let Some(s) = start {
+            self.push_content_word(&text[s..], stop, out);
         }
         out.sort_unstable();
         out.dedup();
+    }
+
+    fn push_content_word(&mut self, w: &str, stop: &WordSet, out: &mut Vec<u64>) {
+        if let Some(h) = self.word(w) {
+            if !stop.contains(&h) {
+                out.push(h);
+            }
+        }
     }
 }
 
@@ -114,6 +152,45 @@ mod tests {
         assert_ne!(t.word("class"), t.word("clas"));
         assert_eq!(t.word("12345"), None);
         assert_eq!(t.word("of"), None);
+    }
+
+    /// The byte scanner and hashing fast path give the hashes of the plain
+    /// definition: split on non-alphanumeric chars, lowercase, strip a plural.
+    #[test]
+    fn content_words_match_the_plain_definition() {
+        fn reference(text: &str, stop: &WordSet) -> Vec<u64> {
+            let mut out: Vec<u64> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.len() >= 3 && !w.bytes().all(|b| b.is_ascii_digit()))
+                .map(|w| {
+                    let l: String = w.chars().flat_map(char::to_lowercase).collect();
+                    let b = l.as_bytes();
+                    let n = b.len();
+                    let stem = if n > 3 && b[n - 1] == b's' && b[n - 2] != b's' {
+                        n - 1
+                    } else {
+                        n
+                    };
+                    fnv1a(&b[..stem])
+                })
+                .filter(|h| !stop.contains(h))
+                .collect();
+            out.sort_unstable();
+            out.dedup();
+            out
+        }
+        let stop = word_set(["the about with"]);
+        let mut t = Tokenizer::default();
+        let mut out = Vec::new();
+        for text in [
+            "The Islands' CLASS classes, Casinos — casino’s “Éclair” ÉCLAIRS naïve 2024 abc123",
+            "Ünïcödé wörds, Straße STRASSE ΣΊΣΥΦΟΣ σίσυφος, 東京 タワー, x\u{a0}y\u{2003}zzz",
+            "buy viagra online!!! no-prescription\tpharmacy... 100mg ssss ss s",
+            "",
+        ] {
+            t.content_words(text, &stop, &mut out);
+            assert_eq!(out, reference(text, &stop), "{text}");
+        }
     }
 
     #[test]
