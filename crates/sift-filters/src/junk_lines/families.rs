@@ -153,6 +153,129 @@ fn dfa_friendly(pattern: &str) -> String {
     }
 }
 
+/// The pattern without a leading `.{0,N}` / `.*` (any text before the rest),
+/// if it has one and no top-level alternation that the prefix would scope.
+///
+/// On a line (no `\n`), `^.{0,}REST$` holds exactly when `REST$` matches
+/// somewhere, and the regex engine checks `REST$` backwards from the end of
+/// the line: a handful of bytes instead of the whole line.
+fn any_prefix_rest(pattern: &str) -> Option<&str> {
+    let rest = if let Some(r) = pattern.strip_prefix(".*") {
+        r
+    } else {
+        let r = pattern.strip_prefix(".{0,")?;
+        let close = r.find('}')?;
+        if !r[..close].bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        &r[close + 1..]
+    };
+    // A lazy or possessive marker would belong to the removed repetition.
+    if rest.is_empty() || rest.starts_with(['?', '+', '*', '{']) {
+        return None;
+    }
+    // Top-level `|` (outside groups and classes) would change meaning.
+    let (mut depth, mut class, mut escaped) = (0i32, false, false);
+    for c in rest.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' if !class => class = true,
+            ']' if class => class = false,
+            '(' if !class => depth += 1,
+            ')' if !class => depth -= 1,
+            '|' if !class && depth == 0 => return None,
+            _ => {}
+        }
+    }
+    Some(rest)
+}
+
+/// Case-insensitive whole-line patterns with their priority order.
+///
+/// Patterns that start with "any text" (`.{0,60}(opens in new window)`)
+/// keep a forward automaton alive to the end of every line; they are
+/// compiled end-anchored in their own set and checked from the line's end.
+#[derive(Debug)]
+pub struct WholeLineSet {
+    /// Start- and end-anchored patterns.
+    forward: RegexSet,
+    /// Original index of each `forward` pattern.
+    forward_ids: Vec<usize>,
+    /// End-anchored patterns whose leading "any text" was dropped, one
+    /// regex each: only a single regex gets the engine's reverse search
+    /// from the end (a set searches forward).
+    suffix: Vec<Regex>,
+    /// Original index of each `suffix` pattern.
+    suffix_ids: Vec<usize>,
+    /// Family of each pattern, by original index.
+    pub family: Vec<u16>,
+}
+
+impl WholeLineSet {
+    fn build(patterns: &[(String, u16)], key: &str) -> Result<Self, Error> {
+        let (mut fwd, mut fwd_ids, mut suf, mut suf_ids) = (vec![], vec![], vec![], vec![]);
+        for (i, (p, _)) in patterns.iter().enumerate() {
+            match any_prefix_rest(p) {
+                Some(rest) => {
+                    suf.push(format!("(?i)(?:{})$", dfa_friendly(rest)));
+                    suf_ids.push(i);
+                }
+                None => {
+                    fwd.push(format!("(?i)^(?:{})$", dfa_friendly(p)));
+                    fwd_ids.push(i);
+                }
+            }
+        }
+        Ok(Self {
+            forward: regex_set(&fwd, key)?,
+            forward_ids: fwd_ids,
+            suffix: suf
+                .iter()
+                .map(|p| {
+                    Regex::new(p).map_err(|e| Error::Config {
+                        stage: STAGE,
+                        key: key.to_string(),
+                        message: e.to_string(),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+            suffix_ids: suf_ids,
+            family: patterns.iter().map(|(_, f)| *f).collect(),
+        })
+    }
+
+    /// Family of the first pattern (in file order) matching the whole `line`.
+    pub fn first_family(&self, line: &str) -> Option<u16> {
+        // `is_match` first: one DFA pass, no per-pattern bookkeeping for
+        // the (many) lines that match nothing.
+        let a = if self.forward.is_match(line) {
+            let k = self.forward.matches(line).iter().next();
+            k.map(|k| self.forward_ids[k])
+        } else {
+            None
+        };
+        let b = self.suffix.iter().position(|re| re.is_match(line));
+        let b = b.map(|k| self.suffix_ids[k]);
+        let i = match (a, b) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        self.family.get(i).copied()
+    }
+}
+
+fn regex_set(pats: &[String], key: &str) -> Result<RegexSet, Error> {
+    RegexSetBuilder::new(pats)
+        .dfa_size_limit(8 << 20)
+        .build()
+        .map_err(|e| Error::Config {
+            stage: STAGE,
+            key: key.to_string(),
+            message: e.to_string(),
+        })
+}
+
 /// A lexicon pattern's meaning.
 #[derive(Debug, Clone, Copy)]
 pub struct TermInfo {
@@ -183,18 +306,12 @@ pub struct Families {
     /// Families in file order.
     pub info: Vec<FamilyInfo>,
     /// Whole-line boilerplate patterns.
-    pub line_set: RegexSet,
-    /// Family of each `line_set` pattern.
-    pub line_family: Vec<u16>,
+    pub line_set: WholeLineSet,
     /// Whole-line patterns of `@long` families, for lines longer than
     /// [`SHORT_LINE`].
-    pub long_line_set: RegexSet,
-    /// Family of each `long_line_set` pattern.
-    pub long_line_family: Vec<u16>,
+    pub long_line_set: WholeLineSet,
     /// Edge-only whole-line patterns.
-    pub edge_set: RegexSet,
-    /// Family of each `edge_set` pattern.
-    pub edge_family: Vec<u16>,
+    pub edge_set: WholeLineSet,
     /// Inline junk stripped from kept lines (None: no inline patterns).
     pub inline: Option<Regex>,
     /// Lexicon automaton (ASCII case-insensitive).
@@ -227,11 +344,8 @@ impl Families {
         }
         let mut info = Vec::new();
         let mut line_pats = Vec::new();
-        let mut line_family = Vec::new();
         let mut long_pats = Vec::new();
-        let mut long_family = Vec::new();
         let mut edge_pats = Vec::new();
-        let mut edge_family = Vec::new();
         let mut inline_pats = Vec::new();
         let mut lex_pats = Vec::new();
         let mut terms = Vec::new();
@@ -251,16 +365,13 @@ impl Families {
                 is_shared: fam.name == SHARED_FAMILY,
             });
             for p in &fam.line {
-                line_pats.push(format!("(?i)^(?:{})$", dfa_friendly(p)));
-                line_family.push(fid);
+                line_pats.push((p.clone(), fid));
                 if fam.long {
-                    long_pats.push(format!("(?i)^(?:{})$", dfa_friendly(p)));
-                    long_family.push(fid);
+                    long_pats.push((p.clone(), fid));
                 }
             }
             for p in &fam.edge {
-                edge_pats.push(format!("(?i)^(?:{})$", dfa_friendly(p)));
-                edge_family.push(fid);
+                edge_pats.push((p.clone(), fid));
             }
             for p in &fam.inline {
                 inline_pats.push(format!("(?:{p})"));
@@ -290,16 +401,6 @@ impl Families {
                 regex_info.push((fid, *w as f32));
             }
         }
-        let set = |pats: &[String], key: &str| {
-            RegexSetBuilder::new(pats)
-                .dfa_size_limit(8 << 20)
-                .build()
-                .map_err(|e| Error::Config {
-                    stage: STAGE,
-                    key: key.to_string(),
-                    message: e.to_string(),
-                })
-        };
         let inline = if inline_pats.is_empty() {
             None
         } else {
@@ -325,17 +426,14 @@ impl Families {
         generic_words.dedup();
         Ok(Self {
             info,
-            line_set: set(&line_pats, "@line")?,
-            line_family,
-            long_line_set: set(&long_pats, "@line")?,
-            long_line_family: long_family,
-            edge_set: set(&edge_pats, "@edge")?,
-            edge_family,
+            line_set: WholeLineSet::build(&line_pats, "@line")?,
+            long_line_set: WholeLineSet::build(&long_pats, "@line")?,
+            edge_set: WholeLineSet::build(&edge_pats, "@edge")?,
             inline,
             lexicon,
             term_text: lex_pats,
             terms,
-            regex_set: set(&regex_pats, "@regex")?,
+            regex_set: regex_set(&regex_pats, "@regex")?,
             regex_info,
             generic_words,
             anchor_words,
@@ -398,6 +496,42 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &b));
         assert!(!Arc::ptr_eq(&a, &c));
         assert_eq!(c.info.len(), FAMILY_FILES.len() - 1);
+    }
+
+    #[test]
+    fn any_prefix_patterns_are_checked_from_the_end() {
+        assert_eq!(
+            any_prefix_rest(r".{0,60}\(opens in new window\)"),
+            Some(r"\(opens in new window\)")
+        );
+        assert_eq!(any_prefix_rest(".*shared"), Some("shared"));
+        assert_eq!(any_prefix_rest(".{0,60}a|b"), None);
+        assert_eq!(any_prefix_rest(".{0,60}(a|b)"), Some("(a|b)"));
+        assert_eq!(any_prefix_rest(".{0,60}[|]x"), Some("[|]x"));
+        assert_eq!(any_prefix_rest(".{1,60}x"), None);
+        assert_eq!(any_prefix_rest(".{0,60}?x"), None);
+        assert_eq!(any_prefix_rest("home.*"), None);
+        let set = WholeLineSet::build(
+            &[
+                ("menu".to_string(), 0),
+                (r".{0,60}\(opens in new window\)".to_string(), 1),
+                (r"share .*".to_string(), 2),
+            ],
+            "test",
+        )
+        .expect("builds");
+        assert_eq!(set.first_family("Menu"), Some(0));
+        assert_eq!(set.first_family("Facebook (opens in new window)"), Some(1));
+        // Both match: the earlier pattern wins, as in one set.
+        assert_eq!(
+            set.first_family("share this (opens in new window)"),
+            Some(1)
+        );
+        assert_eq!(set.first_family("share this"), Some(2));
+        assert_eq!(
+            set.first_family("The menu (opens in new window) is long"),
+            None
+        );
     }
 
     #[test]

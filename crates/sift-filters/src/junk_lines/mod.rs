@@ -244,15 +244,6 @@ fn ends_in_punct(t: &str) -> bool {
     })
 }
 
-/// Index of the first pattern of `set` matching `text`.
-fn first_match(set: &regex::RegexSet, text: &str) -> Option<usize> {
-    if set.is_match(text) {
-        set.matches(text).iter().next()
-    } else {
-        None
-    }
-}
-
 /// ASCII bytes that `char::is_whitespace` accepts (Unicode White_Space).
 const fn ascii_space_table() -> [bool; 128] {
     let mut t = [false; 128];
@@ -303,8 +294,8 @@ impl JunkLines {
     /// document context: no lexicon, coherence or position), if any.
     pub fn pattern_reason(&self, line: &str) -> Option<&str> {
         let core = line.trim().trim_matches(is_decoration);
-        let p = first_match(&self.fam.line_set, core)?;
-        Some(self.reason(Class::Strong(self.fam.line_family[p])))
+        let f = self.fam.line_set.first_family(core)?;
+        Some(self.reason(Class::Strong(f)))
     }
 
     fn lexicon(&self, t: &str, ev: &mut Evidence) {
@@ -389,6 +380,8 @@ impl JunkLines {
         // Spam and off-topic candidates: (line, evidence). Few per document.
         let mut candidates: Vec<(usize, Evidence)> = Vec::new();
         let mut scratch = Evidence::default();
+        // Lines that an `@edge` pattern may classify (checked after pass one).
+        let mut edge_ok = vec![false; n];
 
         // Pass one: patterns, lexicon and shape, line by line.
         for (i, raw) in lines.iter().enumerate() {
@@ -416,9 +409,9 @@ impl JunkLines {
             // scraper tails (`@long` families).
             let long = core.len() > SHORT_LINE || (punct && n_words >= 20);
             let strong = if !long {
-                first_match(&self.fam.line_set, core).map(|p| self.fam.line_family[p])
+                self.fam.line_set.first_family(core)
             } else {
-                first_match(&self.fam.long_line_set, core).map(|p| self.fam.long_line_family[p])
+                self.fam.long_line_set.first_family(core)
             };
             if let Some(f) = strong {
                 class[i] = Class::Strong(f);
@@ -445,12 +438,9 @@ impl JunkLines {
                     continue;
                 }
             }
-            if core.len() <= EDGE_LINE {
-                if let Some(p) = first_match(&self.fam.edge_set, core) {
-                    class[i] = Class::Edge(self.fam.edge_family[p]);
-                }
-            }
+            edge_ok[i] = core.len() <= EDGE_LINE;
         }
+        self.settle_edges(&lines, &mut class, &edge_ok, !candidates.is_empty());
 
         // Pass two: coherence of candidates against the document's core.
         let mut explain = Vec::new();
@@ -684,6 +674,58 @@ impl JunkLines {
             })
             .collect();
         (Some(edits), explain, stripped, n_non_blank)
+    }
+
+    /// Classify `@edge` lines. An edge line is removed only inside a run of
+    /// junk that touches the head or tail of the document or holds
+    /// boilerplate; without spam candidates the only junk is boilerplate, so
+    /// only lines reachable from the head, the tail or a boilerplate line
+    /// through other junk can matter, and only those are checked. With
+    /// candidates, pass two reads every line's class: all are checked.
+    fn settle_edges(&self, lines: &[&str], class: &mut [Class], edge_ok: &[bool], all: bool) {
+        let check = |i: usize, class: &mut [Class]| {
+            if edge_ok[i] && class[i] == Class::Other {
+                let core = lines[i].trim().trim_matches(is_decoration);
+                if let Some(f) = self.fam.edge_set.first_family(core) {
+                    class[i] = Class::Edge(f);
+                }
+            }
+            matches!(class[i], Class::Strong(_) | Class::Edge(_))
+        };
+        if all {
+            for i in 0..lines.len() {
+                check(i, class);
+            }
+            return;
+        }
+        let non_blank: Vec<usize> = (0..lines.len())
+            .filter(|&i| class[i] != Class::Blank)
+            .collect();
+        let mut checked = vec![false; non_blank.len()];
+        // A walk settles a whole run: a line already visited belongs to a
+        // settled run (or bounds one), so each line is checked once.
+        let walk =
+            |ks: &mut dyn Iterator<Item = usize>, class: &mut [Class], checked: &mut [bool]| {
+                for k in ks {
+                    if checked[k] {
+                        break;
+                    }
+                    checked[k] = true;
+                    if !check(non_blank[k], class) {
+                        break;
+                    }
+                }
+            };
+        let m = non_blank.len();
+        walk(&mut (0..m), class, &mut checked);
+        walk(&mut (0..m).rev(), class, &mut checked);
+        for k in 0..m {
+            if !checked[k] && matches!(class[non_blank[k]], Class::Strong(_)) {
+                checked[k] = true;
+                walk(&mut (k + 1..m), class, &mut checked);
+                walk(&mut (0..k).rev(), class, &mut checked);
+            }
+        }
     }
 
     fn reason(&self, c: Class) -> &str {
