@@ -244,6 +244,39 @@ fn ends_in_punct(t: &str) -> bool {
     })
 }
 
+/// `text.split('\n').collect()`, with a vectorised newline search.
+fn split_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::with_capacity(text.len() / 64 + 1);
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        lines.push(&text[start..nl]);
+        start = nl + 1;
+    }
+    lines.push(&text[start..]);
+    lines
+}
+
+/// `str::trim`, without decoding when both ends are ASCII.
+fn trim(line: &str) -> &str {
+    let b = line.as_bytes();
+    let start = b
+        .iter()
+        .position(|&c| !ASCII_SPACE[usize::from(c & 0x7f)] || c >= 0x80);
+    let Some(start) = start else {
+        return "";
+    };
+    let end = b
+        .iter()
+        .rposition(|&c| !ASCII_SPACE[usize::from(c & 0x7f)] || c >= 0x80);
+    let end = end.map_or(b.len(), |e| e + 1);
+    if b[start] < 0x80 && b[end - 1] < 0x80 {
+        // Both ends are non-space ASCII: nothing Unicode left to trim.
+        &line[start..end]
+    } else {
+        line[start..end].trim()
+    }
+}
+
 /// ASCII bytes that `char::is_whitespace` accepts (Unicode White_Space).
 const fn ascii_space_table() -> [bool; 128] {
     let mut t = [false; 128];
@@ -372,7 +405,7 @@ impl JunkLines {
     /// Decide every line; returns the edits (None: every line kept as is)
     /// and explanation records. Also returns the number of non-blank lines.
     fn decide(&self, text: &str) -> (Option<Vec<LineEdit>>, Vec<Value>, Vec<Value>, usize) {
-        let lines: Vec<&str> = text.split('\n').collect();
+        let lines = split_lines(text);
         let n = lines.len();
         let mut class = vec![Class::Blank; n];
         // Shape bits per line: FRAGMENT, PROSE.
@@ -385,7 +418,7 @@ impl JunkLines {
 
         // Pass one: patterns, lexicon and shape, line by line.
         for (i, raw) in lines.iter().enumerate() {
-            let t = raw.trim();
+            let t = trim(raw);
             if t.is_empty() {
                 continue;
             }
@@ -458,15 +491,25 @@ impl JunkLines {
                     class[i] == Class::Other && (!is_candidate[i] || shape_bits[i] & PROSE != 0)
                 })
                 .collect();
-            // Document frequency of content words over the core lines.
-            let mut df: WordMap<u32> = WordMap::default();
+            // Document frequency over the core lines, of the candidates'
+            // content words only (the only ones asked for): (lines, last line
+            // counted), so a word repeated in a line counts once.
             let mut w = Vec::new();
-            for i in (0..n).filter(|&i| core[i]) {
-                tok.content_words(lines[i], &self.stop, &mut w);
-                for &h in &w {
-                    *df.entry(h).or_insert(0) += 1;
-                }
+            let mut seen: WordMap<(u32, usize)> = WordMap::default();
+            for (i, _) in &candidates {
+                tok.content_words(lines[*i], &self.stop, &mut w);
+                seen.extend(w.iter().map(|&h| (h, (0, usize::MAX))));
             }
+            for i in (0..n).filter(|&i| core[i]) {
+                tok.for_each_word(lines[i], |h| {
+                    if let Some((count, last)) = seen.get_mut(&h) {
+                        if *last != i {
+                            (*count, *last) = (*count + 1, i);
+                        }
+                    }
+                });
+            }
+            let df: WordMap<u32> = seen.into_iter().map(|(h, (c, _))| (h, c)).collect();
             // Family recurrence: how many candidate lines anchor each family.
             let mut family_lines = vec![0u32; self.fam.info.len()];
             let mut exact: std::collections::HashMap<&str, u32> = Default::default();
@@ -790,6 +833,25 @@ impl Stage for JunkLines {
 #[cfg(test)]
 mod tests {
     use super::count_words;
+
+    #[test]
+    fn split_lines_and_trim_are_the_std_ones() {
+        for t in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "\na\n\nb",
+            "  x  \n\t\u{a0}y\u{3000}\n\u{2003}\u{85}",
+            " \r\n é \n\x0b\x0c",
+        ] {
+            let lines = super::split_lines(t);
+            assert_eq!(lines, t.split('\n').collect::<Vec<_>>(), "{t:?}");
+            for l in lines {
+                assert_eq!(super::trim(l), l.trim(), "{l:?}");
+            }
+        }
+    }
 
     #[test]
     fn count_words_is_split_whitespace_take() {

@@ -83,10 +83,21 @@ impl Tokenizer {
     }
 
     /// Unique content-word hashes of `text` appended to `out` (cleared first).
-    /// Words are maximal runs of alphanumeric characters; ASCII bytes are
-    /// classified without decoding.
     pub fn content_words(&mut self, text: &str, stop: &WordSet, out: &mut Vec<u64>) {
         out.clear();
+        self.for_each_word(text, |h| {
+            if !stop.contains(&h) {
+                out.push(h);
+            }
+        });
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// Calls `f` with the hash of every word of `text` that [`Self::word`]
+    /// keeps, repeats included. Words are maximal runs of alphanumeric
+    /// characters; ASCII bytes are classified without decoding.
+    pub fn for_each_word(&mut self, text: &str, mut f: impl FnMut(u64)) {
         let bytes = text.as_bytes();
         let mut start: Option<usize> = None;
         let mut i = 0;
@@ -101,21 +112,15 @@ impl Tokenizer {
             if alnum {
                 start.get_or_insert(i);
             } else if let Some(s) = start.take() {
-                self.push_content_word(&text[s..i], stop, out);
+                if let Some(h) = self.word(&text[s..i]) {
+                    f(h);
+                }
             }
             i += len;
         }
         if let Some(s) = start {
-            self.push_content_word(&text[s..], stop, out);
-        }
-        out.sort_unstable();
-        out.dedup();
-    }
-
-    fn push_content_word(&mut self, w: &str, stop: &WordSet, out: &mut Vec<u64>) {
-        if let Some(h) = self.word(w) {
-            if !stop.contains(&h) {
-                out.push(h);
+            if let Some(h) = self.word(&text[s..]) {
+                f(h);
             }
         }
     }
