@@ -213,7 +213,7 @@ impl Document {
     /// # Panics
     /// If `edits.len()` differs from the number of lines: a caller bug.
     pub fn apply_line_edits(&mut self, stage: &str, edits: &[LineEdit]) -> usize {
-        let n_lines = self.text.split('\n').count();
+        let n_lines = crate::lines::count(&self.text);
         assert_eq!(edits.len(), n_lines, "one edit per line");
         if edits.iter().all(|e| *e == LineEdit::Keep) {
             return 0;
@@ -223,8 +223,8 @@ impl Document {
         let mut removed = Vec::new();
         let mut removed_since_output = false;
         let mut out_last_blank = false;
-        for (i, (line, edit)) in self.text.split('\n').zip(edits).enumerate() {
-            let blank = line.trim().is_empty();
+        for (i, (line, edit)) in crate::lines::split(&self.text).zip(edits).enumerate() {
+            let blank = crate::lines::is_blank(line);
             match edit {
                 LineEdit::Remove(reason) => {
                     if !blank {
@@ -242,7 +242,7 @@ impl Document {
                         LineEdit::Replace(s) => Cow::Owned(s.clone()),
                         _ => Cow::Borrowed(line),
                     };
-                    let now_blank = content.trim().is_empty();
+                    let now_blank = crate::lines::is_blank(&content);
                     if now_blank && removed_since_output && (out.is_empty() || out_last_blank) {
                         continue;
                     }
@@ -255,7 +255,7 @@ impl Document {
             }
         }
         if removed_since_output {
-            while out.last().is_some_and(|(_, l)| l.trim().is_empty()) {
+            while out.last().is_some_and(|(_, l)| crate::lines::is_blank(l)) {
                 out.pop();
             }
         }
@@ -289,7 +289,7 @@ impl Document {
         if self.original.is_none() {
             self.original = Some(old);
         }
-        let n = self.text.split('\n').count();
+        let n = crate::lines::count(&self.text);
         self.line_map = Some(vec![u32::MAX; n]);
     }
 

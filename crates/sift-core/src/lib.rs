@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 mod document;
+pub mod lines;
 mod stage;
 mod stats;
 

@@ -235,6 +235,17 @@ fn is_decoration(c: char) -> bool {
         )
 }
 
+/// `t.trim_matches(is_decoration)`; most lines start and end with a letter
+/// or a full stop and are returned at once.
+fn strip_decoration(t: &str) -> &str {
+    let plain = |b: u8| b < 0x80 && !is_decoration(char::from(b));
+    match t.as_bytes() {
+        [first, .., last] if plain(*first) && plain(*last) => t,
+        [only] if plain(*only) => t,
+        _ => t.trim_matches(is_decoration),
+    }
+}
+
 fn ends_in_punct(t: &str) -> bool {
     t.chars().next_back().is_some_and(|c| {
         matches!(
@@ -242,18 +253,6 @@ fn ends_in_punct(t: &str) -> bool {
             '.' | '!' | '?' | '。' | '！' | '？' | '"' | '\'' | '”' | '’' | ')' | ':' | ';'
         )
     })
-}
-
-/// `text.split('\n').collect()`, with a vectorised newline search.
-fn split_lines(text: &str) -> Vec<&str> {
-    let mut lines = Vec::with_capacity(text.len() / 64 + 1);
-    let mut start = 0;
-    for nl in memchr::memchr_iter(b'\n', text.as_bytes()) {
-        lines.push(&text[start..nl]);
-        start = nl + 1;
-    }
-    lines.push(&text[start..]);
-    lines
 }
 
 /// `str::trim`, without decoding when both ends are ASCII.
@@ -290,31 +289,53 @@ const fn ascii_space_table() -> [bool; 128] {
 }
 static ASCII_SPACE: [bool; 128] = ascii_space_table();
 
-/// `t.split_whitespace().take(max).count()`. ASCII text is counted 32 bytes
-/// at a time without branches (word starts = non-space after space), and
-/// only as far as `max` words; a non-ASCII chunk falls back to the Unicode
-/// definition for the whole line.
+/// `t.split_whitespace().take(max).count()`. ASCII text is counted eight
+/// bytes at a time (SWAR: a whitespace bit per byte, word starts = non-space
+/// after space) and only as far as `max` words; a non-ASCII byte falls back
+/// to the Unicode definition for the whole line.
 fn count_words(t: &str, max: usize) -> usize {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    let bytes = t.as_bytes();
     let mut n = 0;
-    let mut prev_space = true;
-    for chunk in t.as_bytes().chunks(32) {
-        if !chunk.is_ascii() {
+    // Bit 7 set: the byte before the current chunk was whitespace (the
+    // start of the line counts as whitespace).
+    let mut prev = 0x80u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        let mut b8 = [0u8; 8];
+        b8.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(b8);
+        if x & H != 0 {
             return t.split_whitespace().take(max).count();
         }
-        for &b in chunk {
-            let space = ASCII_SPACE[usize::from(b & 0x7f)];
-            n += usize::from(prev_space & !space);
-            prev_space = space;
-        }
+        // Bytes are < 0x80, so no per-byte sum or difference crosses into
+        // the next byte. Space: == 0x20; \t..\r: 0x09 <= b < 0x0e.
+        let is_20 = !((x ^ (0x20 * L)) + 0x7f * L) & H;
+        let ge_09 = ((x | H) - 0x09 * L) & H;
+        let ge_0e = ((x | H) - 0x0e * L) & H;
+        let space = is_20 | (ge_09 & !ge_0e);
+        let starts = !space & H & ((space << 8) | prev);
+        n += starts.count_ones() as usize;
         if n >= max {
             return max;
         }
+        prev = (space >> 56) & 0x80;
     }
-    n
+    let mut prev_space = prev != 0;
+    for &b in chunks.remainder() {
+        if b >= 0x80 {
+            return t.split_whitespace().take(max).count();
+        }
+        let space = ASCII_SPACE[usize::from(b)];
+        n += usize::from(prev_space & !space);
+        prev_space = space;
+    }
+    n.min(max)
 }
 
 fn is_word_char(c: Option<char>) -> bool {
-    c.is_some_and(char::is_alphanumeric)
+    c.is_some_and(words::is_alnum)
 }
 
 impl JunkLines {
@@ -326,7 +347,7 @@ impl JunkLines {
     /// The reason a whole-line `@line` pattern gives `line` on its own (no
     /// document context: no lexicon, coherence or position), if any.
     pub fn pattern_reason(&self, line: &str) -> Option<&str> {
-        let core = line.trim().trim_matches(is_decoration);
+        let core = strip_decoration(line.trim());
         let f = self.fam.line_set.first_family(core)?;
         Some(self.reason(Class::Strong(f)))
     }
@@ -405,7 +426,8 @@ impl JunkLines {
     /// Decide every line; returns the edits (None: every line kept as is)
     /// and explanation records. Also returns the number of non-blank lines.
     fn decide(&self, text: &str) -> (Option<Vec<LineEdit>>, Vec<Value>, Vec<Value>, usize) {
-        let lines = split_lines(text);
+        let mut lines: Vec<&str> = Vec::with_capacity(text.len() / 32 + 1);
+        lines.extend(sift_core::lines::split(text));
         let n = lines.len();
         let mut class = vec![Class::Blank; n];
         // Shape bits per line: FRAGMENT, PROSE.
@@ -432,7 +454,7 @@ impl JunkLines {
             let fragment = !punct && n_words <= 12;
             shape_bits[i] =
                 (u8::from(fragment) * FRAGMENT) | (u8::from(punct && n_words >= 10) * PROSE);
-            let core = t.trim_matches(is_decoration);
+            let core = strip_decoration(t);
             if core.is_empty() {
                 continue;
             }
@@ -496,12 +518,24 @@ impl JunkLines {
             // counted), so a word repeated in a line counts once.
             let mut w = Vec::new();
             let mut seen: WordMap<(u32, usize)> = WordMap::default();
+            // 1024-bit filter over the asked-for words (high hash bits, the
+            // well-mixed ones): most words of the text skip the map.
+            let mut bloom = [0u64; 16];
+            let slot = |h: u64| (((h >> 54) & 15) as usize, 1u64 << (h >> 58));
             for (i, _) in &candidates {
                 tok.content_words(lines[*i], &self.stop, &mut w);
-                seen.extend(w.iter().map(|&h| (h, (0, usize::MAX))));
+                for &h in &w {
+                    seen.insert(h, (0, usize::MAX));
+                    let (k, bit) = slot(h);
+                    bloom[k] |= bit;
+                }
             }
             for i in (0..n).filter(|&i| core[i]) {
                 tok.for_each_word(lines[i], |h| {
+                    let (k, bit) = slot(h);
+                    if bloom[k] & bit == 0 {
+                        return;
+                    }
                     if let Some((count, last)) = seen.get_mut(&h) {
                         if *last != i {
                             (*count, *last) = (*count + 1, i);
@@ -728,7 +762,7 @@ impl JunkLines {
     fn settle_edges(&self, lines: &[&str], class: &mut [Class], edge_ok: &[bool], all: bool) {
         let check = |i: usize, class: &mut [Class]| {
             if edge_ok[i] && class[i] == Class::Other {
-                let core = lines[i].trim().trim_matches(is_decoration);
+                let core = strip_decoration(trim(lines[i]));
                 if let Some(f) = self.fam.edge_set.first_family(core) {
                     class[i] = Class::Edge(f);
                 }
@@ -835,7 +869,7 @@ mod tests {
     use super::count_words;
 
     #[test]
-    fn split_lines_and_trim_are_the_std_ones() {
+    fn trim_is_the_std_one() {
         for t in [
             "",
             "\n",
@@ -845,10 +879,16 @@ mod tests {
             "  x  \n\t\u{a0}y\u{3000}\n\u{2003}\u{85}",
             " \r\n é \n\x0b\x0c",
         ] {
-            let lines = super::split_lines(t);
-            assert_eq!(lines, t.split('\n').collect::<Vec<_>>(), "{t:?}");
-            for l in lines {
+            for l in t
+                .split('\n')
+                .chain(["* a *", "-x", "x|", "•", "a", "— b —", "*"])
+            {
                 assert_eq!(super::trim(l), l.trim(), "{l:?}");
+                assert_eq!(
+                    super::strip_decoration(l),
+                    l.trim_matches(super::is_decoration),
+                    "{l:?}"
+                );
             }
         }
     }
@@ -867,7 +907,27 @@ mod tests {
             long_ascii.as_str(),
             late_unicode.as_str(),
         ];
-        for t in texts {
+        // Every whitespace kind at every offset of the 8-byte chunks.
+        let mut seed = 7u64;
+        let generated: Vec<String> = (0..400)
+            .map(|_| {
+                (0..seed % 90)
+                    .map(|_| {
+                        seed = seed
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        [
+                            ' ', '\t', '\n', '\x0b', '\x0c', '\r', 'a', 'b', '.', '\x1f', '\x08',
+                            '\x0e', '!',
+                        ][(seed >> 33) as usize % 13]
+                    })
+                    .collect()
+            })
+            .collect();
+        for t in texts
+            .into_iter()
+            .chain(generated.iter().map(String::as_str))
+        {
             for max in [1, 12, 13, 20, 100] {
                 assert_eq!(
                     count_words(t, max),

@@ -35,22 +35,19 @@ pub struct Tokenizer {
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x100_0000_01b3);
-    }
-    h
+    bytes.iter().fold(FNV_OFFSET, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
+    })
 }
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x100_0000_01b3;
 
 /// FNV-1a of the ASCII-lowercased bytes (same hash as lowercasing first).
 fn fnv1a_ascii_lower(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b.to_ascii_lowercase());
-        h = h.wrapping_mul(0x100_0000_01b3);
-    }
-    h
+    bytes.iter().fold(FNV_OFFSET, |h, &b| {
+        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(FNV_PRIME)
+    })
 }
 
 /// Length of `b` without a plural `s` (not after another `s`), for words
@@ -61,6 +58,25 @@ fn stem_len(b: &[u8]) -> usize {
         n - 1
     } else {
         n
+    }
+}
+
+/// `c.is_alphanumeric()`, answered from ranges for the scripts and
+/// punctuation web text is mostly made of (the standard library binary-
+/// searches its tables for every non-ASCII char). The test checks every
+/// char of these ranges against the standard library.
+pub fn is_alnum(c: char) -> bool {
+    match u32::from(c) {
+        0..=0x7f => c.is_ascii_alphanumeric(),
+        // General Punctuation (quotes, dashes, spaces): no letter or digit.
+        0x2000..=0x206f => false,
+        // CJK symbols and punctuation without the iteration marks and
+        // ideographic numbers; fullwidth ASCII punctuation.
+        0x3000..=0x3004 | 0x3008..=0x3020 | 0xff01..=0xff0f => false,
+        // Latin-1 letters, Cyrillic А-я, kana, CJK ideographs, Hangul.
+        0xc0..=0xd6 | 0xd8..=0xf6 | 0xf8..=0xff | 0x410..=0x44f => true,
+        0x3041..=0x3096 | 0x30a1..=0x30fa | 0x4e00..=0x9fff | 0xac00..=0xd7a3 => true,
+        _ => c.is_alphanumeric(),
     }
 }
 
@@ -96,32 +112,65 @@ impl Tokenizer {
 
     /// Calls `f` with the hash of every word of `text` that [`Self::word`]
     /// keeps, repeats included. Words are maximal runs of alphanumeric
-    /// characters; ASCII bytes are classified without decoding.
+    /// characters. ASCII words are hashed as they are scanned (the hash
+    /// before the last byte is kept for a plural `s`); others go through
+    /// [`Self::word`].
     pub fn for_each_word(&mut self, text: &str, mut f: impl FnMut(u64)) {
+        const NONE: usize = usize::MAX;
         let bytes = text.as_bytes();
-        let mut start: Option<usize> = None;
+        let mut start = NONE;
+        let (mut h, mut h_prev) = (FNV_OFFSET, FNV_OFFSET);
+        let (mut ascii, mut digits) = (true, true);
         let mut i = 0;
         while i < bytes.len() {
-            let (alnum, len) = if bytes[i] < 0x80 {
-                (bytes[i].is_ascii_alphanumeric(), 1)
+            let b = bytes[i];
+            let (alnum, len) = if b < 0x80 {
+                (b.is_ascii_alphanumeric(), 1)
             } else {
                 text.get(i..)
                     .and_then(|rest| rest.chars().next())
-                    .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
+                    .map_or((false, 1), |c| (is_alnum(c), c.len_utf8()))
             };
             if alnum {
-                start.get_or_insert(i);
-            } else if let Some(s) = start.take() {
-                if let Some(h) = self.word(&text[s..i]) {
-                    f(h);
+                if start == NONE {
+                    (start, h, ascii, digits) = (i, FNV_OFFSET, true, true);
                 }
+                if b < 0x80 {
+                    h_prev = h;
+                    h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
+                    digits &= b.is_ascii_digit();
+                } else {
+                    (ascii, digits) = (false, false);
+                }
+            } else if start != NONE {
+                self.emit(&text[start..i], (h, h_prev), ascii, digits, &mut f);
+                start = NONE;
             }
             i += len;
         }
-        if let Some(s) = start {
-            if let Some(h) = self.word(&text[s..]) {
-                f(h);
-            }
+        if start != NONE {
+            self.emit(&text[start..], (h, h_prev), ascii, digits, &mut f);
+        }
+    }
+
+    /// The end of [`Self::for_each_word`] for one word: `hashes` are the
+    /// FNV-1a of the lowercased word and of all but its last byte.
+    fn emit(
+        &mut self,
+        w: &str,
+        hashes: (u64, u64),
+        ascii: bool,
+        digits: bool,
+        f: &mut impl FnMut(u64),
+    ) {
+        if w.len() < 3 || digits {
+            return;
+        }
+        if ascii {
+            let stemmed = stem_len(w.as_bytes()) < w.len();
+            f(if stemmed { hashes.1 } else { hashes.0 });
+        } else if let Some(h) = self.word(w) {
+            f(h);
         }
     }
 }
@@ -195,6 +244,13 @@ mod tests {
         ] {
             t.content_words(text, &stop, &mut out);
             assert_eq!(out, reference(text, &stop), "{text}");
+        }
+    }
+
+    #[test]
+    fn is_alnum_is_the_standard_library_answer() {
+        for c in (0u32..0x3_0000).filter_map(char::from_u32) {
+            assert_eq!(is_alnum(c), c.is_alphanumeric(), "U+{:04X}", u32::from(c));
         }
     }
 
