@@ -289,32 +289,38 @@ const fn ascii_space_table() -> [bool; 128] {
 }
 static ASCII_SPACE: [bool; 128] = ascii_space_table();
 
-/// `t.split_whitespace().take(max).count()`. ASCII text is counted eight
-/// bytes at a time (SWAR: a whitespace bit per byte, word starts = non-space
-/// after space) and only as far as `max` words; a non-ASCII byte falls back
-/// to the Unicode definition for the whole line.
+/// `t.split_whitespace().take(max).count()`, eight bytes at a time (SWAR:
+/// a whitespace bit per byte, word starts = non-space after space), only as
+/// far as `max` words. A non-ASCII byte is never whitespace unless it leads
+/// one of the few Unicode spaces (U+0085, U+00A0, U+1680, U+2000..=U+205F,
+/// U+3000: lead bytes C2, E1, E2, E3); a chunk holding such a lead byte and
+/// the rest of the line go byte by byte, decoding only at those leads.
 fn count_words(t: &str, max: usize) -> usize {
     const L: u64 = 0x0101_0101_0101_0101;
     const H: u64 = 0x8080_8080_8080_8080;
+    // Bit 7 of each byte: the byte equals `v`.
+    let eq = |x: u64, v: u8| {
+        let y = x ^ (u64::from(v) * L);
+        !(((y & !H) + !H) | y) & H
+    };
     let bytes = t.as_bytes();
     let mut n = 0;
     // Bit 7 set: the byte before the current chunk was whitespace (the
     // start of the line counts as whitespace).
     let mut prev = 0x80u64;
     let mut chunks = bytes.chunks_exact(8);
-    for chunk in chunks.by_ref() {
+    for (k, chunk) in chunks.by_ref().enumerate() {
         let mut b8 = [0u8; 8];
         b8.copy_from_slice(chunk);
         let x = u64::from_le_bytes(b8);
-        if x & H != 0 {
-            return t.split_whitespace().take(max).count();
+        if x & H != 0 && (eq(x, 0xc2) | eq(x, 0xe1) | eq(x, 0xe2) | eq(x, 0xe3)) != 0 {
+            return count_words_bytewise(t, k * 8, n, prev != 0, max);
         }
-        // Bytes are < 0x80, so no per-byte sum or difference crosses into
-        // the next byte. Space: == 0x20; \t..\r: 0x09 <= b < 0x0e.
-        let is_20 = !((x ^ (0x20 * L)) + 0x7f * L) & H;
+        // Space: == 0x20, or 0x09 <= b < 0x0e; `(x | H) - v` cannot borrow
+        // across bytes, and non-ASCII bytes (bit 7 of `x`) are cleared.
         let ge_09 = ((x | H) - 0x09 * L) & H;
         let ge_0e = ((x | H) - 0x0e * L) & H;
-        let space = is_20 | (ge_09 & !ge_0e);
+        let space = (eq(x, b' ') | (ge_09 & !ge_0e)) & !x & H;
         let starts = !space & H & ((space << 8) | prev);
         n += starts.count_ones() as usize;
         if n >= max {
@@ -322,16 +328,39 @@ fn count_words(t: &str, max: usize) -> usize {
         }
         prev = (space >> 56) & 0x80;
     }
-    let mut prev_space = prev != 0;
-    for &b in chunks.remainder() {
-        if b >= 0x80 {
-            return t.split_whitespace().take(max).count();
-        }
-        let space = ASCII_SPACE[usize::from(b)];
+    count_words_bytewise(t, bytes.len() - chunks.remainder().len(), n, prev != 0, max)
+}
+
+/// [`count_words`] from byte `from` on, with `n` words counted before it and
+/// `prev_space` telling whether the byte before `from` was whitespace.
+/// `from` may fall inside a char: its continuation bytes are non-space.
+fn count_words_bytewise(
+    t: &str,
+    from: usize,
+    mut n: usize,
+    mut prev_space: bool,
+    max: usize,
+) -> usize {
+    let bytes = t.as_bytes();
+    let mut i = from;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (space, step) = match b {
+            0..=0x7f => (ASCII_SPACE[usize::from(b)], 1),
+            0xc2 | 0xe1 | 0xe2 | 0xe3 => t
+                .get(i..)
+                .and_then(|rest| rest.chars().next())
+                .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8())),
+            _ => (false, 1),
+        };
         n += usize::from(prev_space & !space);
+        if n >= max {
+            return max;
+        }
         prev_space = space;
+        i += step;
     }
-    n.min(max)
+    n
 }
 
 fn is_word_char(c: Option<char>) -> bool {
@@ -918,8 +947,9 @@ mod tests {
                             .wrapping_add(1442695040888963407);
                         [
                             ' ', '\t', '\n', '\x0b', '\x0c', '\r', 'a', 'b', '.', '\x1f', '\x08',
-                            '\x0e', '!',
-                        ][(seed >> 33) as usize % 13]
+                            '\x0e', '!', '\u{a0}', '\u{3000}', 'é', '’', '東', '\u{85}',
+                            '\u{2028}',
+                        ][(seed >> 33) as usize % 20]
                     })
                     .collect()
             })
