@@ -542,16 +542,67 @@ impl JunkLines {
                     class[i] == Class::Other && (!is_candidate[i] || shape_bits[i] & PROSE != 0)
                 })
                 .collect();
+            // Family recurrence: how many candidate lines anchor each family.
+            let mut family_lines = vec![0u32; self.fam.info.len()];
+            let mut exact: std::collections::HashMap<&str, u32> = Default::default();
+            for (i, ev) in &candidates {
+                if !core[*i] {
+                    for (f, &a) in ev.anchored.iter().enumerate() {
+                        family_lines[f] += u32::from(a);
+                    }
+                    *exact.entry(lines[*i].trim()).or_insert(0) += 1;
+                }
+            }
+            // Which candidates the document's words can still decide: the
+            // best score a line can reach with the document on its side
+            // (family topic absent, no shared topic word) is known without
+            // them; below the threshold, and not an off-topic fragment, the
+            // line is kept whatever the document says, and the document
+            // need not be read at all.
+            let mut w = Vec::new();
+            let needs_df: Vec<bool> = candidates
+                .iter()
+                .map(|(i, ev)| {
+                    if !ev.any_anchor() {
+                        return true;
+                    }
+                    tok.content_words(lines[*i], &self.stop, &mut w);
+                    let topic = w
+                        .iter()
+                        .filter(|h| {
+                            !self.generic.contains(*h) && !self.anchor_words.contains_key(*h)
+                        })
+                        .count();
+                    let topic = u32::try_from(topic).unwrap_or(u32::MAX);
+                    let (shape, density) = self.shape_and_density(lines[*i], shape_bits[*i], topic);
+                    let coh_adj_max = if topic > 0 { 1.0 } else { 0.0 };
+                    let repeated = exact.get(lines[*i].trim()).copied().unwrap_or(0) > 1;
+                    ev.anchored.iter().enumerate().any(|(f, &a)| {
+                        let rep = if repeated || family_lines[f] > 1 {
+                            1.0
+                        } else {
+                            0.0
+                        };
+                        let best = f64::from(ev.score[f])
+                            + f64::from(ev.cues)
+                            + shape
+                            + 1.0
+                            + coh_adj_max
+                            + density
+                            + rep;
+                        a && best >= self.cfg.spam_threshold
+                    })
+                })
+                .collect();
             // Document frequency over the core lines, of the candidates'
             // content words only (the only ones asked for): (lines, last line
             // counted), so a word repeated in a line counts once.
-            let mut w = Vec::new();
             let mut seen: WordMap<(u32, usize)> = WordMap::default();
             // 1024-bit filter over the asked-for words (high hash bits, the
             // well-mixed ones): most words of the text skip the map.
             let mut bloom = [0u64; 16];
             let slot = |h: u64| (((h >> 54) & 15) as usize, 1u64 << (h >> 58));
-            for (i, _) in &candidates {
+            for ((i, _), _) in candidates.iter().zip(&needs_df).filter(|(_, &need)| need) {
                 tok.content_words(lines[*i], &self.stop, &mut w);
                 for &h in &w {
                     seen.insert(h, (0, usize::MAX));
@@ -559,7 +610,8 @@ impl JunkLines {
                     bloom[k] |= bit;
                 }
             }
-            for i in (0..n).filter(|&i| core[i]) {
+            let any_asked = !seen.is_empty();
+            for i in (0..n).filter(|&i| any_asked && core[i]) {
                 tok.for_each_word(lines[i], |h| {
                     let (k, bit) = slot(h);
                     if bloom[k] & bit == 0 {
@@ -573,23 +625,11 @@ impl JunkLines {
                 });
             }
             let df: WordMap<u32> = seen.into_iter().map(|(h, (c, _))| (h, c)).collect();
-            // Family recurrence: how many candidate lines anchor each family.
-            let mut family_lines = vec![0u32; self.fam.info.len()];
-            let mut exact: std::collections::HashMap<&str, u32> = Default::default();
-            for (i, ev) in &candidates {
-                if !core[*i] {
-                    for (f, &a) in ev.anchored.iter().enumerate() {
-                        family_lines[f] += u32::from(a);
-                    }
-                    *exact.entry(lines[*i].trim()).or_insert(0) += 1;
-                }
-            }
-            for (i, ev) in &candidates {
+            for ((i, ev), _) in candidates.iter().zip(&needs_df).filter(|(_, &need)| need) {
                 let i = *i;
                 tok.content_words(lines[i], &self.stop, &mut w);
                 let words = &w;
                 let fragment = shape_bits[i] & FRAGMENT != 0;
-                let prose = shape_bits[i] & PROSE != 0;
                 let own = u32::from(core[i]);
                 let in_doc = |h: &u64| df.get(h).copied().unwrap_or(0) > own;
                 // Single-word anchors of each family present in the rest of
@@ -621,15 +661,7 @@ impl JunkLines {
                 if shared >= 2 && coherence >= self.cfg.max_coherence {
                     continue;
                 }
-                let shape = if fragment {
-                    1.0
-                } else if prose {
-                    -2.0
-                } else if ends_in_punct(lines[i].trim()) {
-                    -1.0
-                } else {
-                    0.0
-                };
+                let (shape, density) = self.shape_and_density(lines[i], shape_bits[i], topic);
                 let coh_adj = if topic > 0 && shared == 0 {
                     1.0
                 } else if shared >= 2 && coherence >= 0.5 {
@@ -637,9 +669,6 @@ impl JunkLines {
                 } else {
                     0.0
                 };
-                // Words the lexicon does not explain: spam is made of its
-                // vocabulary, a real line mentioning a drug is not.
-                let density = -0.5 * f64::from(topic.saturating_sub(2));
                 let repeated = exact.get(lines[i].trim()).copied().unwrap_or(0) > 1;
                 let mut best: Option<(u16, f64, bool)> = None;
                 for (f, &a) in ev.anchored.iter().enumerate() {
@@ -780,6 +809,23 @@ impl JunkLines {
             })
             .collect();
         (Some(edits), explain, stripped, n_non_blank)
+    }
+
+    /// The shape and lexical-density terms of a spam candidate's score.
+    fn shape_and_density(&self, line: &str, shape_bits: u8, topic: u32) -> (f64, f64) {
+        let shape = if shape_bits & FRAGMENT != 0 {
+            1.0
+        } else if shape_bits & PROSE != 0 {
+            -2.0
+        } else if ends_in_punct(line.trim()) {
+            -1.0
+        } else {
+            0.0
+        };
+        // Words the lexicon does not explain: spam is made of its
+        // vocabulary, a real line mentioning a drug is not.
+        let density = -0.5 * f64::from(topic.saturating_sub(2));
+        (shape, density)
     }
 
     /// Classify `@edge` lines. An edge line is removed only inside a run of
