@@ -100,6 +100,62 @@ pub fn is_nonspacing_mark(c: char) -> bool {
     in_ranges(&tables().mn, c)
 }
 
+/// Non-ASCII chars below this are looked up in [`plain_letters`]; CJK
+/// unified ideographs (U+4E00..U+A000) are plain by range.
+const PLAIN_TABLE_END: u32 = 0x4e00;
+
+/// Bit set over U+0000..[`PLAIN_TABLE_END`] of [`is_plain_letter`].
+fn plain_letters() -> &'static [u64] {
+    static T: OnceLock<Vec<u64>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut bits = vec![0u64; PLAIN_TABLE_END as usize / 64];
+        for u in 0x80..PLAIN_TABLE_END {
+            if char::from_u32(u).is_some_and(plain_letter_slow) {
+                bits[u as usize / 64] |= 1 << (u % 64);
+            }
+        }
+        bits
+    })
+}
+
+/// [`is_plain_letter`] from first principles.
+fn plain_letter_slow(c: char) -> bool {
+    use unicode_normalization::char::{canonical_combining_class, decompose_canonical};
+    let mut lower = c.to_lowercase();
+    let mut nfd = 0usize;
+    let mut nfd_same = true;
+    decompose_canonical(c, |d| {
+        nfd += 1;
+        nfd_same &= d == c;
+    });
+    lower.next() == Some(c)
+        && lower.next().is_none()
+        && nfd == 1
+        && nfd_same
+        && canonical_combining_class(c) == 0
+        && !c.is_ascii()
+        && !is_decimal_digit(c)
+        && !is_number_separator(c)
+        && !is_punctuation(c)
+        && !is_space(c)
+        && !is_nonspacing_mark(c)
+}
+
+/// A non-ASCII char that [`simplify_into`] copies as it is wherever it
+/// stands outside a number: its own lowercase, not a digit, separator,
+/// punctuation or whitespace, and an NFD starter (combining class 0) that
+/// decomposes to itself and is not Mn, so NFD neither changes it nor
+/// reorders marks across it. E.g. most Cyrillic, Greek, Arabic, CJK.
+#[inline]
+fn is_plain_letter(c: char) -> bool {
+    let u = c as u32;
+    if u < PLAIN_TABLE_END {
+        plain_letters()[u as usize / 64] >> (u % 64) & 1 != 0
+    } else {
+        (0x4e00..0xa000).contains(&u)
+    }
+}
+
 /// datatrove `simplify_text(text)` (MinhashConfig defaults) into `out`
 /// (cleared first).
 ///
@@ -109,13 +165,17 @@ pub fn is_nonspacing_mark(c: char) -> bool {
 /// and each run of Python whitespace becomes one space; Unicode NFD with
 /// all Mn characters deleted (no recomposition); strip.
 ///
-/// Done in one pass: ASCII bytes are classified directly; runs of
-/// non-ASCII characters are decomposed on their own (ASCII characters are
-/// canonical starters that NFD never reorders across, so this equals NFD of
-/// the whole string). [`simplify_reference`] is the step-by-step version.
+/// Done in one pass: runs of ASCII letters and gaps are copied word by
+/// word, non-ASCII chars that no rule changes ([`is_plain_letter`]) are
+/// copied as they are, and runs of other non-ASCII characters are
+/// decomposed on their own (ASCII and plain chars are canonical starters
+/// that NFD never reorders across, so this equals NFD of the whole string).
+/// [`simplify_reference`] is the step-by-step version.
 pub fn simplify_into(text: &str, out: &mut String) {
-    out.clear();
-    out.reserve(text.len());
+    // Built as bytes (ASCII words are copied byte-wise), validated at the end.
+    let mut buf = std::mem::take(out).into_bytes();
+    buf.clear();
+    buf.reserve(text.len());
     // Final sigma is the one context-dependent lowercase mapping: let std
     // handle texts that have a capital sigma.
     let lowered;
@@ -126,7 +186,7 @@ pub fn simplify_into(text: &str, out: &mut String) {
         (text, true)
     };
     let mut st = Simplifier {
-        out,
+        out: buf,
         run: String::new(),
         gap: false,
         any: false,
@@ -137,20 +197,30 @@ pub fn simplify_into(text: &str, out: &mut String) {
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            // Fast path outside numbers: letters and gaps by table.
-            let b = if lower { b.to_ascii_lowercase() } else { b };
-            match (st.num, ASCII_CLASS[b as usize]) {
-                (Num::None, LETTER) => st.emit_ascii(b),
-                (Num::None, GAP) => st.gap = st.any,
-                _ => st.char(b as char),
+            if st.num == Num::None {
+                i = st.ascii_run(src, i);
+                if bytes
+                    .get(i)
+                    .is_some_and(|&b| BYTE_CLASS[usize::from(b)] == DIGIT)
+                {
+                    st.char(char::from(bytes[i]));
+                    i += 1;
+                }
+            } else {
+                // Inside a number: the state machine decides (the text is
+                // already lowercase when `lower` is false).
+                st.char(char::from(b.to_ascii_lowercase()));
+                i += 1;
             }
-            i += 1;
         } else {
             let Some(c) = src[i..].chars().next() else {
                 break;
             };
             i += c.len_utf8();
-            if lower {
+            if st.num == Num::None && is_plain_letter(c) {
+                // Every rule leaves it as it is (lowercasing too).
+                st.emit(c);
+            } else if lower {
                 c.to_lowercase().for_each(|l| st.char(l));
             } else {
                 st.char(c);
@@ -158,29 +228,42 @@ pub fn simplify_into(text: &str, out: &mut String) {
         }
     }
     st.finish();
-    let stripped = out.trim_matches(is_space);
-    if stripped.len() != out.len() {
-        *out = stripped.to_string();
-    }
+    *out = match String::from_utf8(st.out) {
+        Ok(s) => s,
+        // Not reached: only whole chars are written. Keep the text anyway.
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    let end = out.trim_end_matches(is_space).len();
+    out.truncate(end);
+    let start = out.len() - out.trim_start_matches(is_space).len();
+    out.drain(..start);
+}
+
+#[inline]
+fn push_char(out: &mut Vec<u8>, c: char) {
+    let mut b = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
 }
 
 const LETTER: u8 = 0;
 const GAP: u8 = 1;
 const DIGIT: u8 = 2;
+const NON_ASCII: u8 = 3;
 
-/// Class of each ASCII byte: punctuation, controls (but `\t`, `\n`, which
-/// are whitespace) and whitespace are gaps.
-const ASCII_CLASS: [u8; 128] = {
-    let mut t = [LETTER; 128];
+/// Class of each byte: ASCII letters; ASCII punctuation, controls (`\t`
+/// and `\n` are whitespace, the others punctuation) and whitespace are
+/// gaps; digits; and bytes of non-ASCII chars.
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [NON_ASCII; 256];
     let mut i = 0;
     while i < 128 {
         let c = i as u8;
         t[i] = if c.is_ascii_digit() {
             DIGIT
-        } else if c.is_ascii_punctuation() || c.is_ascii_control() || c == b' ' {
-            GAP
-        } else {
+        } else if c.is_ascii_alphabetic() {
             LETTER
+        } else {
+            GAP
         };
         i += 1;
     }
@@ -200,8 +283,8 @@ enum Num {
     Fraction,
 }
 
-struct Simplifier<'a> {
-    out: &'a mut String,
+struct Simplifier {
+    out: Vec<u8>,
     /// Pending non-ASCII characters, decomposed when the run ends.
     run: String,
     /// A whitespace or punctuation gap is pending.
@@ -211,7 +294,7 @@ struct Simplifier<'a> {
     num: Num,
 }
 
-impl Simplifier<'_> {
+impl Simplifier {
     fn char(&mut self, c: char) {
         let digit = is_decimal_digit(c);
         match self.num {
@@ -248,44 +331,84 @@ impl Simplifier<'_> {
         }
     }
 
+    /// Letters and gaps from `bytes[i..]` outside a number, up to the first
+    /// digit or non-ASCII byte (or the end); returns where it stopped.
+    ///
+    /// The pending non-ASCII run is flushed first: whatever comes next is
+    /// either an ASCII letter (which flushes it) or a gap (after which the
+    /// next emitted char flushes it before writing the space), so flushing
+    /// early writes the same bytes.
     #[inline]
-    fn emit_ascii(&mut self, b: u8) {
-        if self.gap {
-            self.flush_run();
-            self.out.push(' ');
-            self.gap = false;
-        } else if !self.run.is_empty() {
-            self.flush_run();
+    fn ascii_run(&mut self, src: &str, mut i: usize) -> usize {
+        self.flush_run();
+        let bytes = src.as_bytes();
+        let class = |i: usize| {
+            bytes
+                .get(i)
+                .map_or(NON_ASCII, |&b| BYTE_CLASS[usize::from(b)])
+        };
+        loop {
+            if class(i) == GAP {
+                self.gap = self.any;
+                i += 1;
+                while class(i) == GAP {
+                    i += 1;
+                }
+            }
+            let start = i;
+            while class(i) == LETTER {
+                i += 1;
+            }
+            if start == i {
+                return i;
+            }
+            if self.gap {
+                self.out.push(b' ');
+                self.gap = false;
+            }
+            self.any = true;
+            // ASCII letters: setting bit 5 lowercases them.
+            self.out.extend(bytes[start..i].iter().map(|&b| b | 0x20));
         }
-        self.any = true;
-        self.out.push(b as char);
+    }
+
+    /// Decompose and write the pending non-ASCII run, if any.
+    #[inline]
+    fn flush_run(&mut self) {
+        if !self.run.is_empty() {
+            self.flush_run_slow();
+        }
     }
 
     fn emit(&mut self, c: char) {
         if self.gap {
             self.flush_run();
-            self.out.push(' ');
+            self.out.push(b' ');
             self.gap = false;
         }
         self.any = true;
-        if c.is_ascii() {
+        if c.is_ascii() || is_plain_letter(c) {
             self.flush_run();
-            self.out.push(c);
+            push_char(&mut self.out, c);
         } else {
             self.run.push(c);
         }
     }
 
-    fn flush_run(&mut self) {
+    #[inline(never)]
+    fn flush_run_slow(&mut self) {
         use unicode_normalization::{is_nfd_quick, IsNormalized};
-        if self.run.is_empty() {
-            return;
-        }
         let keep = |c: &char| !is_nonspacing_mark(*c);
         if is_nfd_quick(self.run.chars()) == IsNormalized::Yes {
-            self.out.extend(self.run.chars().filter(keep));
+            self.run
+                .chars()
+                .filter(keep)
+                .for_each(|c| push_char(&mut self.out, c));
         } else {
-            self.out.extend(self.run.nfd().filter(keep));
+            self.run
+                .nfd()
+                .filter(keep)
+                .for_each(|c| push_char(&mut self.out, c));
         }
         self.run.clear();
     }
@@ -387,6 +510,21 @@ mod tests {
         assert_eq!(simplify("\u{301} x"), "x");
         // Mc (spacing mark) stays: Devanagari vowel sign AA.
         assert_eq!(simplify("का"), "का");
+    }
+
+    #[test]
+    fn plain_letters_match_their_definition() {
+        // The table, and the CJK range taken without a table.
+        for u in 0..0x11000u32 {
+            if let Some(c) = char::from_u32(u) {
+                let want = plain_letter_slow(c);
+                if u < PLAIN_TABLE_END || (0x4e00..0xa000).contains(&u) {
+                    assert_eq!(is_plain_letter(c), want, "U+{u:04X}");
+                } else {
+                    assert!(!is_plain_letter(c), "U+{u:04X}");
+                }
+            }
+        }
     }
 
     #[test]
