@@ -197,17 +197,73 @@ impl Tokenizer {
         let mut in_ws = pystr::is_space(first);
         let mut start = 0;
         let mut trigger = false;
-        for (i, c) in text.char_indices() {
-            let (ws, trig) = classify(c);
+        if !self.fast {
+            // The plain scan, char by char (what the fast one is tested against).
+            for (i, c) in text.char_indices() {
+                let (ws, trig) = classify(c);
+                if ws != in_ws {
+                    if start < i {
+                        self.span(text, start, i, in_ws, trigger, specials);
+                    }
+                    start = if c == ' ' { i + 1 } else { i };
+                    in_ws = ws;
+                    trigger = false;
+                }
+                trigger |= trig;
+            }
+            if start < text.len() {
+                self.span(text, start, text.len(), in_ws, trigger, specials);
+            }
+            if !self.multi.is_empty() {
+                self.merge_specials(text, specials);
+            }
+            return;
+        }
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b' ' && !in_ws && bytes.get(i + 1).is_some_and(|&n| n > b' ' && n < 0x80) {
+                // One space between chunks (the usual case): the space is the
+                // chunk's trailing whitespace and no whitespace token follows,
+                // which is what the general steps below do in two turns.
+                if start < i {
+                    self.span(text, start, i, false, trigger, specials);
+                }
+                start = i + 1;
+                trigger = false;
+                i += 1;
+                continue;
+            }
+            let (ws, trig, len) = if b < 0x80 {
+                let f = ASCII_CLASS[usize::from(b)];
+                (f & 1 != 0, f & 2 != 0, 1)
+            } else {
+                let Some(c) = text[i..].chars().next() else {
+                    break;
+                };
+                let (ws, trig) = classify(c);
+                (ws, trig, c.len_utf8())
+            };
             if ws != in_ws {
                 if start < i {
                     self.span(text, start, i, in_ws, trigger, specials);
                 }
-                start = if c == ' ' { i + 1 } else { i };
+                start = if b == b' ' { i + 1 } else { i };
                 in_ws = ws;
                 trigger = false;
             }
             trigger |= trig;
+            i += len;
+            if !in_ws {
+                // ASCII letters (no flag) change nothing inside a chunk.
+                while bytes
+                    .get(i)
+                    .is_some_and(|&b| b < 0x80 && ASCII_CLASS[usize::from(b)] == 0)
+                {
+                    i += 1;
+                }
+            }
         }
         if start < text.len() {
             self.span(text, start, text.len(), in_ws, trigger, specials);
@@ -217,6 +273,7 @@ impl Tokenizer {
         }
     }
 
+    #[inline(always)]
     fn span(
         &mut self,
         text: &str,
@@ -235,6 +292,22 @@ impl Tokenizer {
             });
             return;
         }
+        if self.fast && !trigger && !specials.may_have(&text.as_bytes()[start..end]) {
+            // No char that any prefix, suffix, infix or URL rule needs, and
+            // not an exception.
+            self.doc.push(Tok {
+                start,
+                end,
+                space: false,
+            });
+            return;
+        }
+        self.chunk(text, start, end, trigger, specials);
+    }
+
+    /// [`Tokenizer::span`] of a chunk that may be an exception or need splitting.
+    #[inline(never)]
+    fn chunk(&mut self, text: &str, start: usize, end: usize, trigger: bool, specials: &Specials) {
         let s = &text[start..end];
         let first = self.doc.len();
         if let Some(sp) = specials.get(s) {
@@ -777,13 +850,19 @@ impl<V> StrMap<V> {
         self.quick[q / 64] |= 1 << (q % 64);
     }
 
+    /// False when `key` is certainly not a key (most misses stop here).
+    #[inline(always)]
+    fn may_have(&self, key: &[u8]) -> bool {
+        if key.len() > self.max_len || key.is_empty() {
+            return false;
+        }
+        let q = quick_index(key);
+        self.quick[q / 64] & (1 << (q % 64)) != 0
+    }
+
     #[inline]
     fn get(&self, key: &str) -> Option<&V> {
-        if key.len() > self.max_len || key.is_empty() {
-            return None;
-        }
-        let q = quick_index(key.as_bytes());
-        if self.quick[q / 64] & (1 << (q % 64)) == 0 {
+        if !self.may_have(key.as_bytes()) {
             return None;
         }
         let mut slot = hash(key.as_bytes()) as usize & self.mask;
@@ -838,6 +917,12 @@ impl Specials {
     #[inline]
     pub(crate) fn get(&self, key: &str) -> Option<&Special> {
         self.map.get(key)
+    }
+
+    /// False when `key` is certainly not an exception.
+    #[inline(always)]
+    pub(crate) fn may_have(&self, key: &[u8]) -> bool {
+        self.map.may_have(key)
     }
 }
 
@@ -1094,6 +1179,13 @@ mod tests {
         "²",
         "can't",
         "don't",
+        "cannot",
+        "gonna",
+        "0",
+        "0km",
+        "0am",
+        "км",
+        "й",
         "Dr.",
         "U.S.",
         "a.m.",
