@@ -207,6 +207,8 @@ impl Default for MinHashParams {
 #[derive(Debug, Default)]
 pub struct Scratch {
     normalized: String,
+    /// Tokens of `normalized` (empty between calls; only the buffer is kept).
+    tokens: Vec<&'static str>,
     shingle: String,
     hashes: Vec<u64>,
 }
@@ -266,41 +268,16 @@ impl MinHasher {
         simplify_into(text, &mut scratch.normalized);
         scratch.hashes.clear();
         let norm = scratch.normalized.as_str();
-        let mut tokens: Vec<&str> = Vec::with_capacity(norm.len() / 4 + 1);
+        let mut tokens = recycle(std::mem::take(&mut scratch.tokens));
         match self.params.tokenizer {
             Tokenizer::SpacyEn => sift_text::split_words(norm, &mut tokens),
             Tokenizer::Whitespace => tokens.extend(norm.split(' ').filter(|t| !t.is_empty())),
         }
         let n = self.params.n_grams;
-        if tokens.len() < n {
-            return;
+        if tokens.len() >= n {
+            hash_windows(norm, &tokens, n, &mut scratch.shingle, &mut scratch.hashes);
         }
-        let base = norm.as_ptr() as usize;
-        let offset = |t: &str| t.as_ptr() as usize - base;
-        let bytes = norm.as_bytes();
-        for w in tokens.windows(n) {
-            // Usually the window is a slice of `norm` with single spaces
-            // between tokens: hash it in place. Otherwise join it.
-            let start = offset(w[0]);
-            let end = offset(w[n - 1]) + w[n - 1].len();
-            let contiguous = w.windows(2).all(|p| {
-                let gap = offset(p[0]) + p[0].len();
-                gap + 1 == offset(p[1]) && bytes.get(gap) == Some(&b' ')
-            });
-            let h = if contiguous {
-                xxh64(&bytes[start..end], 0)
-            } else {
-                scratch.shingle.clear();
-                for (i, t) in w.iter().enumerate() {
-                    if i > 0 {
-                        scratch.shingle.push(' ');
-                    }
-                    scratch.shingle.push_str(t);
-                }
-                xxh64(scratch.shingle.as_bytes(), 0)
-            };
-            scratch.hashes.push(h);
-        }
+        scratch.tokens = recycle(tokens);
     }
 
     /// Signature of `text` into `out` (`bands * rows` values, band `j` =
@@ -315,6 +292,54 @@ impl MinHasher {
         out.resize(self.len(), u64::MAX);
         min_permuted(&scratch.hashes, &self.perms.a, &self.perms.b, out);
         true
+    }
+}
+
+/// An empty vector with `v`'s allocation, for borrows of another lifetime
+/// (the in-place `collect` keeps the buffer; the closure never runs).
+fn recycle<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
+    v.clear();
+    v.into_iter().map(|_| "").collect()
+}
+
+/// xxh64 of every window of `n` tokens (slices of `norm`) joined by single
+/// spaces, into `hashes`.
+fn hash_windows(norm: &str, tokens: &[&str], n: usize, joined: &mut String, hashes: &mut Vec<u64>) {
+    let bytes = norm.as_bytes();
+    let base = norm.as_ptr() as usize;
+    let start = |t: &str| t.as_ptr() as usize - base;
+    // Whether tokens j and j+1 are not separated by exactly one space.
+    let bad_gap = |j: usize| {
+        let end = start(tokens[j]) + tokens[j].len();
+        end + 1 != start(tokens[j + 1]) || bytes.get(end) != Some(&b' ')
+    };
+    // The last bad gap seen; window k spans gaps k..k+n-1.
+    let mut last_bad = None;
+    for j in 0..n - 1 {
+        if bad_gap(j) {
+            last_bad = Some(j);
+        }
+    }
+    hashes.reserve(tokens.len() + 1 - n);
+    for (k, w) in tokens.windows(n).enumerate() {
+        if k > 0 && n > 1 && bad_gap(k + n - 2) {
+            last_bad = Some(k + n - 2);
+        }
+        let h = if last_bad.is_none_or(|j| j < k) {
+            // The window is a slice of `norm`: hash it in place.
+            let end = start(w[n - 1]) + w[n - 1].len();
+            xxh64(&bytes[start(w[0])..end], 0)
+        } else {
+            joined.clear();
+            for (i, t) in w.iter().enumerate() {
+                if i > 0 {
+                    joined.push(' ');
+                }
+                joined.push_str(t);
+            }
+            xxh64(joined.as_bytes(), 0)
+        };
+        hashes.push(h);
     }
 }
 
