@@ -270,6 +270,21 @@ const BYTE_CLASS: [u8; 256] = {
     t
 };
 
+/// How many of the 8 bytes of `w` (little-endian), from the first, are
+/// ASCII letters, without a branch per byte.
+#[inline]
+fn ascii_letters_prefix(w: u64) -> usize {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Setting bit 5 maps A-Z to a-z and nothing else into a-z.
+    let x = w | 0x2020_2020_2020_2020;
+    let y = x & LO7;
+    // Per byte (no carries: y <= 0x7f): high bit of y + 0x1f is y >= 'a',
+    // of y + 0x05 is y > 'z'; bytes >= 0x80 are out.
+    let letters = (y + 0x1f1f_1f1f_1f1f_1f1f) & !(y + 0x0505_0505_0505_0505) & !x & HI;
+    ((!letters & HI).trailing_zeros() / 8) as usize
+}
+
 /// Where the number rule `\p{Nd}+([sep]\p{Nd}+)?` stands.
 #[derive(Clone, Copy, PartialEq)]
 enum Num {
@@ -355,11 +370,7 @@ impl Simplifier {
                     i += 1;
                 }
             }
-            let start = i;
-            while class(i) == LETTER {
-                i += 1;
-            }
-            if start == i {
+            if class(i) != LETTER {
                 return i;
             }
             if self.gap {
@@ -367,8 +378,24 @@ impl Simplifier {
                 self.gap = false;
             }
             self.any = true;
-            // ASCII letters: setting bit 5 lowercases them.
-            self.out.extend(bytes[start..i].iter().map(|&b| b | 0x20));
+            // The word, 8 bytes at a time: all 8 are written lowercased
+            // (setting bit 5 lowercases ASCII letters) and the bytes past
+            // the word cut off again, so short words take no branch per byte.
+            while let Some(w) = bytes.get(i..).and_then(|r| r.first_chunk::<8>()) {
+                let w = u64::from_le_bytes(*w);
+                let n = ascii_letters_prefix(w);
+                self.out
+                    .extend_from_slice(&(w | 0x2020_2020_2020_2020).to_le_bytes());
+                self.out.truncate(self.out.len() - (8 - n));
+                i += n;
+                if n < 8 {
+                    break;
+                }
+            }
+            while class(i) == LETTER {
+                self.out.push(bytes[i] | 0x20);
+                i += 1;
+            }
         }
     }
 
@@ -523,6 +550,22 @@ mod tests {
                 } else {
                     assert!(!is_plain_letter(c), "U+{u:04X}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_letters_prefix_counts_letters() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut w = [b'Q'; 8];
+                w[at] = b;
+                let want = if b.is_ascii_alphabetic() { 8 } else { at };
+                assert_eq!(
+                    ascii_letters_prefix(u64::from_le_bytes(w)),
+                    want,
+                    "{b:#x} at {at}"
+                );
             }
         }
     }

@@ -256,7 +256,15 @@ impl Tokenizer {
             trigger |= trig;
             i += len;
             if !in_ws {
-                // ASCII letters (no flag) change nothing inside a chunk.
+                // ASCII letters (no flag) change nothing inside a chunk: skip
+                // them 8 at a time, then one by one.
+                while let Some(w) = bytes.get(i..).and_then(|r| r.first_chunk::<8>()) {
+                    let n = ascii_letters_prefix(u64::from_le_bytes(*w));
+                    i += n;
+                    if n < 8 {
+                        break;
+                    }
+                }
                 while bytes
                     .get(i)
                     .is_some_and(|&b| b < 0x80 && ASCII_CLASS[usize::from(b)] == 0)
@@ -565,6 +573,21 @@ impl Tokenizer {
     pub(crate) fn doc(&self) -> &[Tok] {
         &self.doc
     }
+}
+
+/// How many of the 8 bytes of `w` (little-endian), from the first, are
+/// ASCII letters, without a branch per byte.
+#[inline]
+pub(crate) fn ascii_letters_prefix(w: u64) -> usize {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Setting bit 5 maps A-Z to a-z and nothing else into a-z.
+    let x = w | 0x2020_2020_2020_2020;
+    let y = x & LO7;
+    // Per byte (no carries: y <= 0x7f): high bit of y + 0x1f is y >= 'a',
+    // of y + 0x05 is y > 'z'; bytes >= 0x80 are out.
+    let letters = (y + 0x1f1f_1f1f_1f1f_1f1f) & !(y + 0x0505_0505_0505_0505) & !x & HI;
+    ((!letters & HI).trailing_zeros() / 8) as usize
 }
 
 fn push_pieces(doc: &mut Vec<Tok>, mut at: usize, pieces: &[u8]) {
@@ -1004,6 +1027,32 @@ mod tests {
             .iter()
             .map(|k| (text[k.start..k.end].to_owned(), k.space))
             .collect()
+    }
+
+    #[test]
+    fn ascii_letters_prefix_counts_letters() {
+        for s in [
+            "abcdefgh",
+            "ABCDEFGH",
+            "abc defg",
+            "@[`{azAZ",
+            "a\u{7f}bcdefg",
+            "zZ0aaaaa",
+            "é",
+            "\u{0}\u{0}",
+            "Zz~xxxxx",
+        ] {
+            let mut w = [b'.'; 8];
+            let b = s.as_bytes();
+            w[..b.len().min(8)].copy_from_slice(&b[..b.len().min(8)]);
+            let want = w.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            assert_eq!(ascii_letters_prefix(u64::from_le_bytes(w)), want, "{s:?}");
+        }
+        for b in 0..=255u8 {
+            let w = u64::from_le_bytes([b'a', b, b'a', b'a', b'a', b'a', b'a', b'a']);
+            let want = if b.is_ascii_alphabetic() { 8 } else { 1 };
+            assert_eq!(ascii_letters_prefix(w), want, "{b:#x}");
+        }
     }
 
     #[test]
