@@ -100,26 +100,34 @@ pub fn is_nonspacing_mark(c: char) -> bool {
     in_ranges(&tables().mn, c)
 }
 
-/// Non-ASCII chars below this are looked up in [`plain_letters`]; CJK
-/// unified ideographs (U+4E00..U+A000) are plain by range.
+/// Non-ASCII chars below this are looked up in [`plain_classes`]; CJK
+/// unified ideographs (U+4E00..U+A000) are plain letters by range.
 const PLAIN_TABLE_END: u32 = 0x4e00;
 
-/// Bit set over U+0000..[`PLAIN_TABLE_END`] of [`is_plain_letter`].
-fn plain_letters() -> &'static [u64] {
+/// A char [`simplify_into`] must look at closely.
+const OTHER: u8 = 0;
+/// [`is_plain_letter`].
+const PLAIN_LETTER: u8 = 1;
+/// A non-ASCII char that is its own lowercase, no digit or number
+/// separator, and punctuation or whitespace: outside a number it is a gap.
+const PLAIN_GAP: u8 = 2;
+
+/// Two bits per char over U+0000..[`PLAIN_TABLE_END`]: its class.
+fn plain_classes() -> &'static [u64] {
     static T: OnceLock<Vec<u64>> = OnceLock::new();
     T.get_or_init(|| {
-        let mut bits = vec![0u64; PLAIN_TABLE_END as usize / 64];
+        let mut bits = vec![0u64; PLAIN_TABLE_END as usize / 32];
         for u in 0x80..PLAIN_TABLE_END {
-            if char::from_u32(u).is_some_and(plain_letter_slow) {
-                bits[u as usize / 64] |= 1 << (u % 64);
+            if let Some(c) = char::from_u32(u) {
+                bits[u as usize / 32] |= u64::from(plain_class_slow(c)) << (2 * (u % 32));
             }
         }
         bits
     })
 }
 
-/// [`is_plain_letter`] from first principles.
-fn plain_letter_slow(c: char) -> bool {
+/// [`plain_class`] from first principles.
+fn plain_class_slow(c: char) -> u8 {
     use unicode_normalization::char::{canonical_combining_class, decompose_canonical};
     let mut lower = c.to_lowercase();
     let mut nfd = 0usize;
@@ -128,17 +136,33 @@ fn plain_letter_slow(c: char) -> bool {
         nfd += 1;
         nfd_same &= d == c;
     });
-    lower.next() == Some(c)
+    let common = lower.next() == Some(c)
         && lower.next().is_none()
-        && nfd == 1
-        && nfd_same
-        && canonical_combining_class(c) == 0
         && !c.is_ascii()
         && !is_decimal_digit(c)
-        && !is_number_separator(c)
-        && !is_punctuation(c)
-        && !is_space(c)
-        && !is_nonspacing_mark(c)
+        && !is_number_separator(c);
+    if !common {
+        OTHER
+    } else if is_punctuation(c) || is_space(c) {
+        PLAIN_GAP
+    } else if nfd == 1 && nfd_same && canonical_combining_class(c) == 0 && !is_nonspacing_mark(c) {
+        PLAIN_LETTER
+    } else {
+        OTHER
+    }
+}
+
+/// [`PLAIN_LETTER`], [`PLAIN_GAP`] or [`OTHER`].
+#[inline]
+fn plain_class(c: char) -> u8 {
+    let u = c as u32;
+    if u < PLAIN_TABLE_END {
+        (plain_classes()[u as usize / 32] >> (2 * (u % 32)) & 3) as u8
+    } else if (0x4e00..0xa000).contains(&u) {
+        PLAIN_LETTER
+    } else {
+        OTHER
+    }
 }
 
 /// A non-ASCII char that [`simplify_into`] copies as it is wherever it
@@ -148,12 +172,7 @@ fn plain_letter_slow(c: char) -> bool {
 /// reorders marks across it. E.g. most Cyrillic, Greek, Arabic, CJK.
 #[inline]
 fn is_plain_letter(c: char) -> bool {
-    let u = c as u32;
-    if u < PLAIN_TABLE_END {
-        plain_letters()[u as usize / 64] >> (u % 64) & 1 != 0
-    } else {
-        (0x4e00..0xa000).contains(&u)
-    }
+    plain_class(c) == PLAIN_LETTER
 }
 
 /// datatrove `simplify_text(text)` (MinhashConfig defaults) into `out`
@@ -217,9 +236,16 @@ pub fn simplify_into(text: &str, out: &mut String) {
                 break;
             };
             i += c.len_utf8();
-            if st.num == Num::None && is_plain_letter(c) {
+            let class = if st.num == Num::None {
+                plain_class(c)
+            } else {
+                OTHER
+            };
+            if class == PLAIN_LETTER {
                 // Every rule leaves it as it is (lowercasing too).
                 st.emit(c);
+            } else if class == PLAIN_GAP {
+                st.gap = st.any;
             } else if lower {
                 c.to_lowercase().for_each(|l| st.char(l));
             } else {
@@ -540,34 +566,24 @@ mod tests {
     }
 
     #[test]
-    fn plain_letters_match_their_definition() {
+    fn plain_classes_match_their_definition() {
         // The table, and the CJK range taken without a table.
-        for u in 0..0x11000u32 {
+        for u in 0..0xa000u32 {
             if let Some(c) = char::from_u32(u) {
-                let want = plain_letter_slow(c);
-                if u < PLAIN_TABLE_END || (0x4e00..0xa000).contains(&u) {
-                    assert_eq!(is_plain_letter(c), want, "U+{u:04X}");
+                let want = if c.is_ascii() {
+                    OTHER
                 } else {
-                    assert!(!is_plain_letter(c), "U+{u:04X}");
-                }
+                    plain_class_slow(c)
+                };
+                assert_eq!(plain_class(c), want, "U+{u:04X}");
             }
         }
-    }
-
-    #[test]
-    fn ascii_letters_prefix_counts_letters() {
-        for b in 0..=255u8 {
-            for at in 0..8 {
-                let mut w = [b'Q'; 8];
-                w[at] = b;
-                let want = if b.is_ascii_alphabetic() { 8 } else { at };
-                assert_eq!(
-                    ascii_letters_prefix(u64::from_le_bytes(w)),
-                    want,
-                    "{b:#x} at {at}"
-                );
-            }
-        }
+        assert_eq!(plain_class('\u{2019}'), PLAIN_GAP);
+        assert_eq!(plain_class('\u{a0}'), PLAIN_GAP);
+        assert_eq!(plain_class('и'), PLAIN_LETTER);
+        assert_eq!(plain_class('И'), OTHER);
+        assert_eq!(plain_class('й'), OTHER);
+        assert_eq!(plain_class('\u{663}'), OTHER);
     }
 
     #[test]
