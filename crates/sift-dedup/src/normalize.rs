@@ -242,8 +242,16 @@ pub fn simplify_into(text: &str, out: &mut String) {
                 OTHER
             };
             if class == PLAIN_LETTER {
-                // Every rule leaves it as it is (lowercasing too).
-                st.emit(c);
+                // Every rule leaves it and the plain letters right after it
+                // as they are (lowercasing too): copy them in one go.
+                let first = i - c.len_utf8();
+                while let Some(next) = src.get(i..).and_then(|r| r.chars().next()) {
+                    if next.is_ascii() || plain_class(next) != PLAIN_LETTER {
+                        break;
+                    }
+                    i += next.len_utf8();
+                }
+                st.emit_plain(&bytes[first..i]);
             } else if class == PLAIN_GAP {
                 st.gap = st.any;
             } else if lower {
@@ -431,6 +439,17 @@ impl Simplifier {
         if !self.run.is_empty() {
             self.flush_run_slow();
         }
+    }
+
+    /// [`Simplifier::emit`] of each char of `s`, all plain letters.
+    fn emit_plain(&mut self, s: &[u8]) {
+        self.flush_run();
+        if self.gap {
+            self.out.push(b' ');
+            self.gap = false;
+        }
+        self.any = true;
+        self.out.extend_from_slice(s);
     }
 
     fn emit(&mut self, c: char) {
