@@ -814,17 +814,19 @@ struct StrMap<V> {
 
 const QUICK_BITS: usize = 1 << 16;
 
+/// Bit of `key` in the quick filter: from its length and its first two and
+/// last two bytes (with only the first and last byte, common words like
+/// "has" and "his" hit exceptions like "hes").
 #[inline]
 fn quick_index(key: &[u8]) -> usize {
-    match (key.first(), key.last()) {
-        (Some(&f), Some(&l)) => {
-            (key.len().wrapping_mul(0x9e37)
-                ^ (usize::from(f) << 8)
-                ^ usize::from(l).wrapping_mul(0x1f1))
-                & (QUICK_BITS - 1)
-        }
-        _ => 0,
-    }
+    let n = key.len();
+    let at = |i: usize| u64::from(key.get(i).copied().unwrap_or(0));
+    let x = (n as u64)
+        | at(0) << 8
+        | at(1) << 16
+        | at(n.wrapping_sub(2)) << 24
+        | at(n.wrapping_sub(1)) << 32;
+    (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & (QUICK_BITS - 1)
 }
 
 fn hash(s: &[u8]) -> u64 {
