@@ -207,6 +207,8 @@ impl Default for MinHashParams {
 #[derive(Debug, Default)]
 pub struct Scratch {
     normalized: String,
+    /// Tokens of `normalized` (empty between calls; only the buffer is kept).
+    tokens: Vec<&'static str>,
     shingle: String,
     hashes: Vec<u64>,
 }
@@ -265,42 +267,27 @@ impl MinHasher {
     fn shingles(&self, text: &str, scratch: &mut Scratch) {
         simplify_into(text, &mut scratch.normalized);
         scratch.hashes.clear();
-        let norm = scratch.normalized.as_str();
-        let mut tokens: Vec<&str> = Vec::with_capacity(norm.len() / 4 + 1);
+        let len = scratch.normalized.len();
+        scratch.normalized.push_str(PAD);
+        let padded = scratch.normalized.as_str();
+        let norm = &padded[..len];
+        let mut tokens = recycle(std::mem::take(&mut scratch.tokens));
         match self.params.tokenizer {
             Tokenizer::SpacyEn => sift_text::split_words(norm, &mut tokens),
             Tokenizer::Whitespace => tokens.extend(norm.split(' ').filter(|t| !t.is_empty())),
         }
         let n = self.params.n_grams;
-        if tokens.len() < n {
-            return;
-        }
-        let base = norm.as_ptr() as usize;
-        let offset = |t: &str| t.as_ptr() as usize - base;
-        let bytes = norm.as_bytes();
-        for w in tokens.windows(n) {
-            // Usually the window is a slice of `norm` with single spaces
-            // between tokens: hash it in place. Otherwise join it.
-            let start = offset(w[0]);
-            let end = offset(w[n - 1]) + w[n - 1].len();
-            let contiguous = w.windows(2).all(|p| {
-                let gap = offset(p[0]) + p[0].len();
-                gap + 1 == offset(p[1]) && bytes.get(gap) == Some(&b' ')
+        if tokens.len() >= n {
+            hash_windows_dispatch(Windows {
+                norm,
+                padded: padded.as_bytes(),
+                tokens: &tokens,
+                n,
+                joined: &mut scratch.shingle,
+                hashes: &mut scratch.hashes,
             });
-            let h = if contiguous {
-                xxh64(&bytes[start..end], 0)
-            } else {
-                scratch.shingle.clear();
-                for (i, t) in w.iter().enumerate() {
-                    if i > 0 {
-                        scratch.shingle.push(' ');
-                    }
-                    scratch.shingle.push_str(t);
-                }
-                xxh64(scratch.shingle.as_bytes(), 0)
-            };
-            scratch.hashes.push(h);
         }
+        scratch.tokens = recycle(tokens);
     }
 
     /// Signature of `text` into `out` (`bands * rows` values, band `j` =
@@ -316,6 +303,227 @@ impl MinHasher {
         min_permuted(&scratch.hashes, &self.perms.a, &self.perms.b, out);
         true
     }
+}
+
+/// An empty vector with `v`'s allocation, for borrows of another lifetime
+/// (the in-place `collect` keeps the buffer; the closure never runs).
+fn recycle<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
+    v.clear();
+    v.into_iter().map(|_| "").collect()
+}
+
+/// Zero bytes after the normalised text, so that [`xxh64_short`] can read
+/// a whole 64-byte block from any window start.
+const PAD: &str = "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\
+                   \0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
+/// The arguments of [`hash_windows`].
+struct Windows<'a, 'b> {
+    norm: &'a str,
+    padded: &'a [u8],
+    tokens: &'a [&'a str],
+    n: usize,
+    joined: &'b mut String,
+    hashes: &'b mut Vec<u64>,
+}
+
+/// [`hash_windows`], eight hashes at a time in AVX-512 registers where the
+/// CPU has them (as [`min_permuted`]), else four at a time.
+#[allow(unsafe_code)]
+fn hash_windows_dispatch(w: Windows<'_, '_>) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if simd_level() >= 2 {
+            // SAFETY: `simd_level` checked that this CPU has every feature
+            // `hash_windows_avx512` is compiled with.
+            return unsafe { hash_windows_avx512(w) };
+        }
+    }
+    hash_windows::<4>(w);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
+fn hash_windows_avx512(w: Windows<'_, '_>) {
+    hash_windows::<8>(w);
+}
+
+/// xxh64 of every window of `n` tokens (slices of `norm`, which `padded`
+/// continues with [`PAD`]) joined by single spaces, into `hashes`.
+#[inline(always)]
+fn hash_windows<const L: usize>(w: Windows<'_, '_>) {
+    let Windows {
+        norm,
+        padded,
+        tokens,
+        n,
+        joined,
+        hashes,
+    } = w;
+    let bytes = norm.as_bytes();
+    let base = norm.as_ptr() as usize;
+    let start = |t: &str| t.as_ptr() as usize - base;
+    // Whether tokens j and j+1 are not separated by exactly one space.
+    let bad_gap = |j: usize| {
+        let end = start(tokens[j]) + tokens[j].len();
+        end + 1 != start(tokens[j + 1]) || bytes.get(end) != Some(&b' ')
+    };
+    // The last bad gap seen; window k spans gaps k..k+n-1.
+    let mut last_bad = None;
+    for j in 0..n - 1 {
+        if bad_gap(j) {
+            last_bad = Some(j);
+        }
+    }
+    hashes.reserve(tokens.len() + 1 - n);
+    // Short in-place windows wait here and are hashed four at a time (the
+    // order of `hashes` does not matter: only their minima are used).
+    let mut blocks = [&[0u8; 64]; L];
+    let mut lens = [0usize; L];
+    let mut pending = 0;
+    for (k, w) in tokens.windows(n).enumerate() {
+        if k > 0 && n > 1 && bad_gap(k + n - 2) {
+            last_bad = Some(k + n - 2);
+        }
+        let h = if last_bad.is_none_or(|j| j < k) {
+            // The window is a slice of `norm`: hash it in place.
+            let (a, b) = (start(w[0]), start(w[n - 1]) + w[n - 1].len());
+            match padded.get(a..).and_then(|r| r.first_chunk::<64>()) {
+                Some(block) if b - a < 64 => {
+                    blocks[pending] = block;
+                    lens[pending] = b - a;
+                    pending += 1;
+                    if pending == L {
+                        hashes.extend(xxh64_short(blocks, lens));
+                        pending = 0;
+                    }
+                    continue;
+                }
+                _ => xxh64(&bytes[a..b], 0),
+            }
+        } else {
+            joined.clear();
+            for (i, t) in w.iter().enumerate() {
+                if i > 0 {
+                    joined.push(' ');
+                }
+                joined.push_str(t);
+            }
+            xxh64(joined.as_bytes(), 0)
+        };
+        hashes.push(h);
+    }
+    for p in 0..pending {
+        hashes.extend(xxh64_short([blocks[p]], [lens[p]]));
+    }
+}
+
+const P1: u64 = 0x9E37_79B1_85EB_CA87;
+const P2: u64 = 0xC2B2_AE3D_27D4_EB4F;
+const P3: u64 = 0x1656_67B1_9E37_79F9;
+const P4: u64 = 0x85EB_CA77_C2B2_AE63;
+const P5: u64 = 0x27D4_EB2F_1656_67C5;
+
+#[inline(always)]
+fn xxh_round(acc: u64, input: u64) -> u64 {
+    acc.wrapping_add(input.wrapping_mul(P2))
+        .rotate_left(31)
+        .wrapping_mul(P1)
+}
+
+/// `new` where `take`, else `old`, by masks: the branch would follow the
+/// shingle length and mispredict.
+#[inline(always)]
+fn pick(take: bool, new: u64, old: u64) -> u64 {
+    let m = u64::from(take).wrapping_neg();
+    (new & m) | (old & !m)
+}
+
+/// `xxh64(&block[..len], 0)` for `len < 64` of `L` blocks at once.
+///
+/// Every step is computed for every length and the ones past `len` masked
+/// out, so all lanes run the same instructions, and the `L` independent
+/// multiply chains interleave (one xxh64 of a shingle is a chain of ~15
+/// dependent multiplies). Bytes past `len` are read and ignored.
+#[inline(always)]
+fn xxh64_short<const L: usize>(blocks: [&[u8; 64]; L], lens: [usize; L]) -> [u64; L] {
+    // Offsets are at most 48 (words), 56 (the 4-byte word) and 62 (bytes):
+    // the clamps change nothing but let the compiler drop bounds checks.
+    let w64 = |block: &[u8; 64], at: usize| -> u64 {
+        let at = at.min(56);
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&block[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let w32 = |block: &[u8; 64], at: usize| -> u64 {
+        let at = at.min(60);
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&block[at..at + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    let mut h = [0u64; L];
+    let mut at = [0usize; L];
+    for l in 0..L {
+        // One 32-byte stripe when len >= 32 (seed 0: lanes start at
+        // P1 + P2, P2, 0, -P1).
+        let b = blocks[l];
+        let v1 = xxh_round(P1.wrapping_add(P2), w64(b, 0));
+        let v2 = xxh_round(P2, w64(b, 8));
+        let v3 = xxh_round(0, w64(b, 16));
+        let v4 = xxh_round(0u64.wrapping_sub(P1), w64(b, 24));
+        let mut striped = v1
+            .rotate_left(1)
+            .wrapping_add(v2.rotate_left(7))
+            .wrapping_add(v3.rotate_left(12))
+            .wrapping_add(v4.rotate_left(18));
+        for v in [v1, v2, v3, v4] {
+            striped = (striped ^ xxh_round(0, v))
+                .wrapping_mul(P1)
+                .wrapping_add(P4);
+        }
+        h[l] = pick(lens[l] >= 32, striped, P5).wrapping_add(lens[l] as u64);
+        at[l] = lens[l] & 32;
+    }
+    // Up to three 8-byte words.
+    for k in 0..3 {
+        for l in 0..L {
+            let next = (h[l] ^ xxh_round(0, w64(blocks[l], at[l])))
+                .rotate_left(27)
+                .wrapping_mul(P1)
+                .wrapping_add(P4);
+            let take = k < (lens[l] & 31) / 8;
+            h[l] = pick(take, next, h[l]);
+            at[l] += 8 * usize::from(take);
+        }
+    }
+    // One 4-byte word.
+    for l in 0..L {
+        let take = lens[l] & 4 != 0;
+        let next = (h[l] ^ w32(blocks[l], at[l]).wrapping_mul(P1))
+            .rotate_left(23)
+            .wrapping_mul(P2)
+            .wrapping_add(P3);
+        h[l] = pick(take, next, h[l]);
+        at[l] += 4 * usize::from(take);
+    }
+    // Up to three bytes.
+    for k in 0..3 {
+        for l in 0..L {
+            let byte = blocks[l][(at[l] + k).min(63)];
+            let next = (h[l] ^ u64::from(byte).wrapping_mul(P5))
+                .rotate_left(11)
+                .wrapping_mul(P1);
+            h[l] = pick(k < lens[l] % 4, next, h[l]);
+        }
+    }
+    // Avalanche.
+    h.map(|mut h| {
+        h ^= h >> 33;
+        h = h.wrapping_mul(P2);
+        h ^= h >> 29;
+        h = h.wrapping_mul(P3);
+        h ^ (h >> 32)
+    })
 }
 
 /// `mins[i] = min(mins[i], min over s of h_i(s))` for every permutation.
@@ -536,6 +744,89 @@ mod tests {
             let mut got = vec![u64::MAX; n];
             min_permuted_blocks::<8>(&hashes, &a, &b, &mut got);
             assert_eq!(got, want, "blocks of 8, n = {n}");
+        }
+    }
+
+    #[test]
+    fn short_xxh64_matches_the_crate() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for round in 0..2000 {
+            let mut block = [0u8; 64];
+            for b in block.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = if round % 2 == 0 {
+                    x as u8
+                } else {
+                    b'a' + (x % 26) as u8
+                };
+            }
+            for len in 0..64 {
+                let want = xxh64(&block[..len], 0);
+                assert_eq!(xxh64_short([&block], [len]), [want], "len {len}");
+                let lens = [len, 63 - len, len / 2, (len * 7) % 64];
+                let got = xxh64_short([&block; 4], lens);
+                assert_eq!(got, lens.map(|l| xxh64(&block[..l], 0)), "lens {lens:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_window_hasher_agrees() {
+        // Tokens of texts with single and double spaces (windows that are
+        // not slices), short and long (>= 64 bytes) windows; the hashes
+        // of each path, sorted, against joining every window.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for case in 0..300 {
+            let mut text = String::new();
+            for _ in 0..rnd(40) {
+                let len = if rnd(10) == 0 {
+                    20 + rnd(40)
+                } else {
+                    1 + rnd(9)
+                };
+                for _ in 0..len {
+                    text.push(char::from(b'a' + rnd(26) as u8));
+                }
+                text.push_str(if rnd(8) == 0 { "  " } else { " " });
+            }
+            let tokens: Vec<&str> = text.split(' ').filter(|t| !t.is_empty()).collect();
+            let n = 1 + case % 6;
+            if tokens.len() < n {
+                continue;
+            }
+            let mut want: Vec<u64> = tokens
+                .windows(n)
+                .map(|w| xxh64(w.join(" ").as_bytes(), 0))
+                .collect();
+            want.sort_unstable();
+            let padded = format!("{text}{PAD}");
+            let norm = &padded[..text.len()];
+            let tokens: Vec<&str> = norm.split(' ').filter(|t| !t.is_empty()).collect();
+            let run = |f: &dyn Fn(Windows<'_, '_>)| {
+                let (mut joined, mut hashes) = (String::new(), Vec::new());
+                f(Windows {
+                    norm,
+                    padded: padded.as_bytes(),
+                    tokens: &tokens,
+                    n,
+                    joined: &mut joined,
+                    hashes: &mut hashes,
+                });
+                hashes.sort_unstable();
+                hashes
+            };
+            assert_eq!(run(&|w| hash_windows::<1>(w)), want, "{text:?}");
+            assert_eq!(run(&|w| hash_windows::<4>(w)), want, "{text:?}");
+            assert_eq!(run(&|w| hash_windows::<8>(w)), want, "{text:?}");
+            assert_eq!(run(&hash_windows_dispatch), want, "{text:?}");
         }
     }
 

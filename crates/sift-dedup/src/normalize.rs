@@ -100,6 +100,81 @@ pub fn is_nonspacing_mark(c: char) -> bool {
     in_ranges(&tables().mn, c)
 }
 
+/// Non-ASCII chars below this are looked up in [`plain_classes`]; CJK
+/// unified ideographs (U+4E00..U+A000) are plain letters by range.
+const PLAIN_TABLE_END: u32 = 0x4e00;
+
+/// A char [`simplify_into`] must look at closely.
+const OTHER: u8 = 0;
+/// [`is_plain_letter`].
+const PLAIN_LETTER: u8 = 1;
+/// A non-ASCII char that is its own lowercase, no digit or number
+/// separator, and punctuation or whitespace: outside a number it is a gap.
+const PLAIN_GAP: u8 = 2;
+
+/// Two bits per char over U+0000..[`PLAIN_TABLE_END`]: its class.
+fn plain_classes() -> &'static [u64] {
+    static T: OnceLock<Vec<u64>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut bits = vec![0u64; PLAIN_TABLE_END as usize / 32];
+        for u in 0x80..PLAIN_TABLE_END {
+            if let Some(c) = char::from_u32(u) {
+                bits[u as usize / 32] |= u64::from(plain_class_slow(c)) << (2 * (u % 32));
+            }
+        }
+        bits
+    })
+}
+
+/// [`plain_class`] from first principles.
+fn plain_class_slow(c: char) -> u8 {
+    use unicode_normalization::char::{canonical_combining_class, decompose_canonical};
+    let mut lower = c.to_lowercase();
+    let mut nfd = 0usize;
+    let mut nfd_same = true;
+    decompose_canonical(c, |d| {
+        nfd += 1;
+        nfd_same &= d == c;
+    });
+    let common = lower.next() == Some(c)
+        && lower.next().is_none()
+        && !c.is_ascii()
+        && !is_decimal_digit(c)
+        && !is_number_separator(c);
+    if !common {
+        OTHER
+    } else if is_punctuation(c) || is_space(c) {
+        PLAIN_GAP
+    } else if nfd == 1 && nfd_same && canonical_combining_class(c) == 0 && !is_nonspacing_mark(c) {
+        PLAIN_LETTER
+    } else {
+        OTHER
+    }
+}
+
+/// [`PLAIN_LETTER`], [`PLAIN_GAP`] or [`OTHER`].
+#[inline]
+fn plain_class(c: char) -> u8 {
+    let u = c as u32;
+    if u < PLAIN_TABLE_END {
+        (plain_classes()[u as usize / 32] >> (2 * (u % 32)) & 3) as u8
+    } else if (0x4e00..0xa000).contains(&u) {
+        PLAIN_LETTER
+    } else {
+        OTHER
+    }
+}
+
+/// A non-ASCII char that [`simplify_into`] copies as it is wherever it
+/// stands outside a number: its own lowercase, not a digit, separator,
+/// punctuation or whitespace, and an NFD starter (combining class 0) that
+/// decomposes to itself and is not Mn, so NFD neither changes it nor
+/// reorders marks across it. E.g. most Cyrillic, Greek, Arabic, CJK.
+#[inline]
+fn is_plain_letter(c: char) -> bool {
+    plain_class(c) == PLAIN_LETTER
+}
+
 /// datatrove `simplify_text(text)` (MinhashConfig defaults) into `out`
 /// (cleared first).
 ///
@@ -109,13 +184,17 @@ pub fn is_nonspacing_mark(c: char) -> bool {
 /// and each run of Python whitespace becomes one space; Unicode NFD with
 /// all Mn characters deleted (no recomposition); strip.
 ///
-/// Done in one pass: ASCII bytes are classified directly; runs of
-/// non-ASCII characters are decomposed on their own (ASCII characters are
-/// canonical starters that NFD never reorders across, so this equals NFD of
-/// the whole string). [`simplify_reference`] is the step-by-step version.
+/// Done in one pass: runs of ASCII letters and gaps are copied word by
+/// word, non-ASCII chars that no rule changes ([`is_plain_letter`]) are
+/// copied as they are, and runs of other non-ASCII characters are
+/// decomposed on their own (ASCII and plain chars are canonical starters
+/// that NFD never reorders across, so this equals NFD of the whole string).
+/// [`simplify_reference`] is the step-by-step version.
 pub fn simplify_into(text: &str, out: &mut String) {
-    out.clear();
-    out.reserve(text.len());
+    // Built as bytes (ASCII words are copied byte-wise), validated at the end.
+    let mut buf = std::mem::take(out).into_bytes();
+    buf.clear();
+    buf.reserve(text.len());
     // Final sigma is the one context-dependent lowercase mapping: let std
     // handle texts that have a capital sigma.
     let lowered;
@@ -126,7 +205,7 @@ pub fn simplify_into(text: &str, out: &mut String) {
         (text, true)
     };
     let mut st = Simplifier {
-        out,
+        out: buf,
         run: String::new(),
         gap: false,
         any: false,
@@ -137,20 +216,45 @@ pub fn simplify_into(text: &str, out: &mut String) {
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            // Fast path outside numbers: letters and gaps by table.
-            let b = if lower { b.to_ascii_lowercase() } else { b };
-            match (st.num, ASCII_CLASS[b as usize]) {
-                (Num::None, LETTER) => st.emit_ascii(b),
-                (Num::None, GAP) => st.gap = st.any,
-                _ => st.char(b as char),
+            if st.num == Num::None {
+                i = st.ascii_run(src, i);
+                if bytes
+                    .get(i)
+                    .is_some_and(|&b| BYTE_CLASS[usize::from(b)] == DIGIT)
+                {
+                    st.char(char::from(bytes[i]));
+                    i += 1;
+                }
+            } else {
+                // Inside a number: the state machine decides (the text is
+                // already lowercase when `lower` is false).
+                st.char(char::from(b.to_ascii_lowercase()));
+                i += 1;
             }
-            i += 1;
         } else {
             let Some(c) = src[i..].chars().next() else {
                 break;
             };
             i += c.len_utf8();
-            if lower {
+            let class = if st.num == Num::None {
+                plain_class(c)
+            } else {
+                OTHER
+            };
+            if class == PLAIN_LETTER {
+                // Every rule leaves it and the plain letters right after it
+                // as they are (lowercasing too): copy them in one go.
+                let first = i - c.len_utf8();
+                while let Some(next) = src.get(i..).and_then(|r| r.chars().next()) {
+                    if next.is_ascii() || plain_class(next) != PLAIN_LETTER {
+                        break;
+                    }
+                    i += next.len_utf8();
+                }
+                st.emit_plain(&bytes[first..i]);
+            } else if class == PLAIN_GAP {
+                st.gap = st.any;
+            } else if lower {
                 c.to_lowercase().for_each(|l| st.char(l));
             } else {
                 st.char(c);
@@ -158,34 +262,62 @@ pub fn simplify_into(text: &str, out: &mut String) {
         }
     }
     st.finish();
-    let stripped = out.trim_matches(is_space);
-    if stripped.len() != out.len() {
-        *out = stripped.to_string();
-    }
+    *out = match String::from_utf8(st.out) {
+        Ok(s) => s,
+        // Not reached: only whole chars are written. Keep the text anyway.
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    let end = out.trim_end_matches(is_space).len();
+    out.truncate(end);
+    let start = out.len() - out.trim_start_matches(is_space).len();
+    out.drain(..start);
+}
+
+#[inline]
+fn push_char(out: &mut Vec<u8>, c: char) {
+    let mut b = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
 }
 
 const LETTER: u8 = 0;
 const GAP: u8 = 1;
 const DIGIT: u8 = 2;
+const NON_ASCII: u8 = 3;
 
-/// Class of each ASCII byte: punctuation, controls (but `\t`, `\n`, which
-/// are whitespace) and whitespace are gaps.
-const ASCII_CLASS: [u8; 128] = {
-    let mut t = [LETTER; 128];
+/// Class of each byte: ASCII letters; ASCII punctuation, controls (`\t`
+/// and `\n` are whitespace, the others punctuation) and whitespace are
+/// gaps; digits; and bytes of non-ASCII chars.
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [NON_ASCII; 256];
     let mut i = 0;
     while i < 128 {
         let c = i as u8;
         t[i] = if c.is_ascii_digit() {
             DIGIT
-        } else if c.is_ascii_punctuation() || c.is_ascii_control() || c == b' ' {
-            GAP
-        } else {
+        } else if c.is_ascii_alphabetic() {
             LETTER
+        } else {
+            GAP
         };
         i += 1;
     }
     t
 };
+
+/// How many of the 8 bytes of `w` (little-endian), from the first, are
+/// ASCII letters, without a branch per byte.
+#[inline]
+fn ascii_letters_prefix(w: u64) -> usize {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Setting bit 5 maps A-Z to a-z and nothing else into a-z.
+    let x = w | 0x2020_2020_2020_2020;
+    let y = x & LO7;
+    // Per byte (no carries: y <= 0x7f): high bit of y + 0x1f is y >= 'a',
+    // of y + 0x05 is y > 'z'; bytes >= 0x80 are out.
+    let letters = (y + 0x1f1f_1f1f_1f1f_1f1f) & !(y + 0x0505_0505_0505_0505) & !x & HI;
+    ((!letters & HI).trailing_zeros() / 8) as usize
+}
 
 /// Where the number rule `\p{Nd}+([sep]\p{Nd}+)?` stands.
 #[derive(Clone, Copy, PartialEq)]
@@ -200,8 +332,8 @@ enum Num {
     Fraction,
 }
 
-struct Simplifier<'a> {
-    out: &'a mut String,
+struct Simplifier {
+    out: Vec<u8>,
     /// Pending non-ASCII characters, decomposed when the run ends.
     run: String,
     /// A whitespace or punctuation gap is pending.
@@ -211,7 +343,7 @@ struct Simplifier<'a> {
     num: Num,
 }
 
-impl Simplifier<'_> {
+impl Simplifier {
     fn char(&mut self, c: char) {
         let digit = is_decimal_digit(c);
         match self.num {
@@ -248,44 +380,107 @@ impl Simplifier<'_> {
         }
     }
 
+    /// Letters and gaps from `bytes[i..]` outside a number, up to the first
+    /// digit or non-ASCII byte (or the end); returns where it stopped.
+    ///
+    /// The pending non-ASCII run is flushed first: whatever comes next is
+    /// either an ASCII letter (which flushes it) or a gap (after which the
+    /// next emitted char flushes it before writing the space), so flushing
+    /// early writes the same bytes.
     #[inline]
-    fn emit_ascii(&mut self, b: u8) {
+    fn ascii_run(&mut self, src: &str, mut i: usize) -> usize {
+        self.flush_run();
+        let bytes = src.as_bytes();
+        let class = |i: usize| {
+            bytes
+                .get(i)
+                .map_or(NON_ASCII, |&b| BYTE_CLASS[usize::from(b)])
+        };
+        loop {
+            if class(i) == GAP {
+                self.gap = self.any;
+                i += 1;
+                while class(i) == GAP {
+                    i += 1;
+                }
+            }
+            if class(i) != LETTER {
+                return i;
+            }
+            if self.gap {
+                self.out.push(b' ');
+                self.gap = false;
+            }
+            self.any = true;
+            // The word, 8 bytes at a time: all 8 are written lowercased
+            // (setting bit 5 lowercases ASCII letters) and the bytes past
+            // the word cut off again, so short words take no branch per byte.
+            while let Some(w) = bytes.get(i..).and_then(|r| r.first_chunk::<8>()) {
+                let w = u64::from_le_bytes(*w);
+                let n = ascii_letters_prefix(w);
+                self.out
+                    .extend_from_slice(&(w | 0x2020_2020_2020_2020).to_le_bytes());
+                self.out.truncate(self.out.len() - (8 - n));
+                i += n;
+                if n < 8 {
+                    break;
+                }
+            }
+            while class(i) == LETTER {
+                self.out.push(bytes[i] | 0x20);
+                i += 1;
+            }
+        }
+    }
+
+    /// Decompose and write the pending non-ASCII run, if any.
+    #[inline]
+    fn flush_run(&mut self) {
+        if !self.run.is_empty() {
+            self.flush_run_slow();
+        }
+    }
+
+    /// [`Simplifier::emit`] of each char of `s`, all plain letters.
+    fn emit_plain(&mut self, s: &[u8]) {
+        self.flush_run();
         if self.gap {
-            self.flush_run();
-            self.out.push(' ');
+            self.out.push(b' ');
             self.gap = false;
-        } else if !self.run.is_empty() {
-            self.flush_run();
         }
         self.any = true;
-        self.out.push(b as char);
+        self.out.extend_from_slice(s);
     }
 
     fn emit(&mut self, c: char) {
         if self.gap {
             self.flush_run();
-            self.out.push(' ');
+            self.out.push(b' ');
             self.gap = false;
         }
         self.any = true;
-        if c.is_ascii() {
+        if c.is_ascii() || is_plain_letter(c) {
             self.flush_run();
-            self.out.push(c);
+            push_char(&mut self.out, c);
         } else {
             self.run.push(c);
         }
     }
 
-    fn flush_run(&mut self) {
+    #[inline(never)]
+    fn flush_run_slow(&mut self) {
         use unicode_normalization::{is_nfd_quick, IsNormalized};
-        if self.run.is_empty() {
-            return;
-        }
         let keep = |c: &char| !is_nonspacing_mark(*c);
         if is_nfd_quick(self.run.chars()) == IsNormalized::Yes {
-            self.out.extend(self.run.chars().filter(keep));
+            self.run
+                .chars()
+                .filter(keep)
+                .for_each(|c| push_char(&mut self.out, c));
         } else {
-            self.out.extend(self.run.nfd().filter(keep));
+            self.run
+                .nfd()
+                .filter(keep)
+                .for_each(|c| push_char(&mut self.out, c));
         }
         self.run.clear();
     }
@@ -387,6 +582,27 @@ mod tests {
         assert_eq!(simplify("\u{301} x"), "x");
         // Mc (spacing mark) stays: Devanagari vowel sign AA.
         assert_eq!(simplify("का"), "का");
+    }
+
+    #[test]
+    fn plain_classes_match_their_definition() {
+        // The table, and the CJK range taken without a table.
+        for u in 0..0xa000u32 {
+            if let Some(c) = char::from_u32(u) {
+                let want = if c.is_ascii() {
+                    OTHER
+                } else {
+                    plain_class_slow(c)
+                };
+                assert_eq!(plain_class(c), want, "U+{u:04X}");
+            }
+        }
+        assert_eq!(plain_class('\u{2019}'), PLAIN_GAP);
+        assert_eq!(plain_class('\u{a0}'), PLAIN_GAP);
+        assert_eq!(plain_class('и'), PLAIN_LETTER);
+        assert_eq!(plain_class('И'), OTHER);
+        assert_eq!(plain_class('й'), OTHER);
+        assert_eq!(plain_class('\u{663}'), OTHER);
     }
 
     #[test]

@@ -3,3 +3,4 @@
 mod datatrove;
 mod group;
 mod prop;
+mod real;

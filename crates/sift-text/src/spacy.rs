@@ -197,17 +197,81 @@ impl Tokenizer {
         let mut in_ws = pystr::is_space(first);
         let mut start = 0;
         let mut trigger = false;
-        for (i, c) in text.char_indices() {
-            let (ws, trig) = classify(c);
+        if !self.fast {
+            // The plain scan, char by char (what the fast one is tested against).
+            for (i, c) in text.char_indices() {
+                let (ws, trig) = classify(c);
+                if ws != in_ws {
+                    if start < i {
+                        self.span(text, start, i, in_ws, trigger, specials);
+                    }
+                    start = if c == ' ' { i + 1 } else { i };
+                    in_ws = ws;
+                    trigger = false;
+                }
+                trigger |= trig;
+            }
+            if start < text.len() {
+                self.span(text, start, text.len(), in_ws, trigger, specials);
+            }
+            if !self.multi.is_empty() {
+                self.merge_specials(text, specials);
+            }
+            return;
+        }
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b' ' && !in_ws && bytes.get(i + 1).is_some_and(|&n| n > b' ' && n < 0x80) {
+                // One space between chunks (the usual case): the space is the
+                // chunk's trailing whitespace and no whitespace token follows,
+                // which is what the general steps below do in two turns.
+                if start < i {
+                    self.span(text, start, i, false, trigger, specials);
+                }
+                start = i + 1;
+                trigger = false;
+                i += 1;
+                continue;
+            }
+            let (ws, trig, len) = if b < 0x80 {
+                let f = ASCII_CLASS[usize::from(b)];
+                (f & 1 != 0, f & 2 != 0, 1)
+            } else {
+                let Some(c) = text[i..].chars().next() else {
+                    break;
+                };
+                let (ws, trig) = classify(c);
+                (ws, trig, c.len_utf8())
+            };
             if ws != in_ws {
                 if start < i {
                     self.span(text, start, i, in_ws, trigger, specials);
                 }
-                start = if c == ' ' { i + 1 } else { i };
+                start = if b == b' ' { i + 1 } else { i };
                 in_ws = ws;
                 trigger = false;
             }
             trigger |= trig;
+            i += len;
+            if !in_ws {
+                // ASCII letters (no flag) change nothing inside a chunk: skip
+                // them 8 at a time, then one by one.
+                while let Some(w) = bytes.get(i..).and_then(|r| r.first_chunk::<8>()) {
+                    let n = ascii_letters_prefix(u64::from_le_bytes(*w));
+                    i += n;
+                    if n < 8 {
+                        break;
+                    }
+                }
+                while bytes
+                    .get(i)
+                    .is_some_and(|&b| b < 0x80 && ASCII_CLASS[usize::from(b)] == 0)
+                {
+                    i += 1;
+                }
+            }
         }
         if start < text.len() {
             self.span(text, start, text.len(), in_ws, trigger, specials);
@@ -217,6 +281,7 @@ impl Tokenizer {
         }
     }
 
+    #[inline(always)]
     fn span(
         &mut self,
         text: &str,
@@ -235,6 +300,22 @@ impl Tokenizer {
             });
             return;
         }
+        if self.fast && !trigger && !specials.may_have(&text.as_bytes()[start..end]) {
+            // No char that any prefix, suffix, infix or URL rule needs, and
+            // not an exception.
+            self.doc.push(Tok {
+                start,
+                end,
+                space: false,
+            });
+            return;
+        }
+        self.chunk(text, start, end, trigger, specials);
+    }
+
+    /// [`Tokenizer::span`] of a chunk that may be an exception or need splitting.
+    #[inline(never)]
+    fn chunk(&mut self, text: &str, start: usize, end: usize, trigger: bool, specials: &Specials) {
         let s = &text[start..end];
         let first = self.doc.len();
         if let Some(sp) = specials.get(s) {
@@ -494,6 +575,21 @@ impl Tokenizer {
     }
 }
 
+/// How many of the 8 bytes of `w` (little-endian), from the first, are
+/// ASCII letters, without a branch per byte.
+#[inline]
+pub(crate) fn ascii_letters_prefix(w: u64) -> usize {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Setting bit 5 maps A-Z to a-z and nothing else into a-z.
+    let x = w | 0x2020_2020_2020_2020;
+    let y = x & LO7;
+    // Per byte (no carries: y <= 0x7f): high bit of y + 0x1f is y >= 'a',
+    // of y + 0x05 is y > 'z'; bytes >= 0x80 are out.
+    let letters = (y + 0x1f1f_1f1f_1f1f_1f1f) & !(y + 0x0505_0505_0505_0505) & !x & HI;
+    ((!letters & HI).trailing_zeros() / 8) as usize
+}
+
 fn push_pieces(doc: &mut Vec<Tok>, mut at: usize, pieces: &[u8]) {
     for &len in pieces {
         let end = at + usize::from(len);
@@ -718,17 +814,19 @@ struct StrMap<V> {
 
 const QUICK_BITS: usize = 1 << 16;
 
+/// Bit of `key` in the quick filter: from its length and its first two and
+/// last two bytes (with only the first and last byte, common words like
+/// "has" and "his" hit exceptions like "hes").
 #[inline]
 fn quick_index(key: &[u8]) -> usize {
-    match (key.first(), key.last()) {
-        (Some(&f), Some(&l)) => {
-            (key.len().wrapping_mul(0x9e37)
-                ^ (usize::from(f) << 8)
-                ^ usize::from(l).wrapping_mul(0x1f1))
-                & (QUICK_BITS - 1)
-        }
-        _ => 0,
-    }
+    let n = key.len();
+    let at = |i: usize| u64::from(key.get(i).copied().unwrap_or(0));
+    let x = (n as u64)
+        | at(0) << 8
+        | at(1) << 16
+        | at(n.wrapping_sub(2)) << 24
+        | at(n.wrapping_sub(1)) << 32;
+    (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & (QUICK_BITS - 1)
 }
 
 fn hash(s: &[u8]) -> u64 {
@@ -777,13 +875,19 @@ impl<V> StrMap<V> {
         self.quick[q / 64] |= 1 << (q % 64);
     }
 
+    /// False when `key` is certainly not a key (most misses stop here).
+    #[inline(always)]
+    fn may_have(&self, key: &[u8]) -> bool {
+        if key.len() > self.max_len || key.is_empty() {
+            return false;
+        }
+        let q = quick_index(key);
+        self.quick[q / 64] & (1 << (q % 64)) != 0
+    }
+
     #[inline]
     fn get(&self, key: &str) -> Option<&V> {
-        if key.len() > self.max_len || key.is_empty() {
-            return None;
-        }
-        let q = quick_index(key.as_bytes());
-        if self.quick[q / 64] & (1 << (q % 64)) == 0 {
+        if !self.may_have(key.as_bytes()) {
             return None;
         }
         let mut slot = hash(key.as_bytes()) as usize & self.mask;
@@ -838,6 +942,12 @@ impl Specials {
     #[inline]
     pub(crate) fn get(&self, key: &str) -> Option<&Special> {
         self.map.get(key)
+    }
+
+    /// False when `key` is certainly not an exception.
+    #[inline(always)]
+    pub(crate) fn may_have(&self, key: &[u8]) -> bool {
+        self.map.may_have(key)
     }
 }
 
@@ -919,6 +1029,32 @@ mod tests {
             .iter()
             .map(|k| (text[k.start..k.end].to_owned(), k.space))
             .collect()
+    }
+
+    #[test]
+    fn ascii_letters_prefix_counts_letters() {
+        for s in [
+            "abcdefgh",
+            "ABCDEFGH",
+            "abc defg",
+            "@[`{azAZ",
+            "a\u{7f}bcdefg",
+            "zZ0aaaaa",
+            "é",
+            "\u{0}\u{0}",
+            "Zz~xxxxx",
+        ] {
+            let mut w = [b'.'; 8];
+            let b = s.as_bytes();
+            w[..b.len().min(8)].copy_from_slice(&b[..b.len().min(8)]);
+            let want = w.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            assert_eq!(ascii_letters_prefix(u64::from_le_bytes(w)), want, "{s:?}");
+        }
+        for b in 0..=255u8 {
+            let w = u64::from_le_bytes([b'a', b, b'a', b'a', b'a', b'a', b'a', b'a']);
+            let want = if b.is_ascii_alphabetic() { 8 } else { 1 };
+            assert_eq!(ascii_letters_prefix(w), want, "{b:#x}");
+        }
     }
 
     #[test]
@@ -1094,6 +1230,13 @@ mod tests {
         "²",
         "can't",
         "don't",
+        "cannot",
+        "gonna",
+        "0",
+        "0km",
+        "0am",
+        "км",
+        "й",
         "Dr.",
         "U.S.",
         "a.m.",
