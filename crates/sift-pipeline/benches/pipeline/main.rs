@@ -13,10 +13,11 @@ use sift_core::Document;
 use sift_io::jsonl::JsonlReader;
 use sift_io::{FieldNames, Record};
 
+mod overhead;
 mod presets;
 mod stages;
 
-const PAGES: &[u8] = include_bytes!("../../../sift-io/benches/data/pages.jsonl");
+pub const PAGES: &[u8] = include_bytes!("../../../sift-io/benches/data/pages.jsonl");
 
 /// The corpus as documents, and its text size in bytes.
 pub fn corpus() -> (Vec<Document>, u64) {
@@ -31,5 +32,10 @@ pub fn corpus() -> (Vec<Document>, u64) {
     (docs, bytes)
 }
 
-criterion_group!(benches, stages::each_stage, presets::each_preset);
+criterion_group!(
+    benches,
+    stages::each_stage,
+    presets::each_preset,
+    overhead::junk_overhead
+);
 criterion_main!(benches);
