@@ -9,6 +9,7 @@
 
 use std::sync::OnceLock;
 
+use sift_text::ascii_letters_prefix;
 use sift_text::pystr::is_space;
 use unicode_normalization::UnicodeNormalization;
 
@@ -303,21 +304,6 @@ const BYTE_CLASS: [u8; 256] = {
     }
     t
 };
-
-/// How many of the 8 bytes of `w` (little-endian), from the first, are
-/// ASCII letters, without a branch per byte.
-#[inline]
-fn ascii_letters_prefix(w: u64) -> usize {
-    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    // Setting bit 5 maps A-Z to a-z and nothing else into a-z.
-    let x = w | 0x2020_2020_2020_2020;
-    let y = x & LO7;
-    // Per byte (no carries: y <= 0x7f): high bit of y + 0x1f is y >= 'a',
-    // of y + 0x05 is y > 'z'; bytes >= 0x80 are out.
-    let letters = (y + 0x1f1f_1f1f_1f1f_1f1f) & !(y + 0x0505_0505_0505_0505) & !x & HI;
-    ((!letters & HI).trailing_zeros() / 8) as usize
-}
 
 /// Where the number rule `\p{Nd}+([sep]\p{Nd}+)?` stands.
 #[derive(Clone, Copy, PartialEq)]

@@ -30,6 +30,9 @@ mod spacy;
 mod tables;
 mod url;
 
+/// SWAR letter scan shared with the MinHash normaliser (`sift-dedup`).
+pub use spacy::ascii_letters_prefix;
+
 thread_local! {
     static TOKENIZER: RefCell<spacy::Tokenizer> = RefCell::new(spacy::Tokenizer::new());
 }

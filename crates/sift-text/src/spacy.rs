@@ -578,7 +578,7 @@ impl Tokenizer {
 /// How many of the 8 bytes of `w` (little-endian), from the first, are
 /// ASCII letters, without a branch per byte.
 #[inline]
-pub(crate) fn ascii_letters_prefix(w: u64) -> usize {
+pub fn ascii_letters_prefix(w: u64) -> usize {
     const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const HI: u64 = 0x8080_8080_8080_8080;
     // Setting bit 5 maps A-Z to a-z and nothing else into a-z.
