@@ -270,6 +270,63 @@ fn edge_words_only_go_in_boilerplate_runs() {
     );
 }
 
+/// Edge lines are settled the same way whether or not a spam candidate is in
+/// the document (without one, only lines next to the head, the tail or
+/// boilerplate are checked; with one, every line is).
+#[test]
+fn edge_runs_do_not_depend_on_spam_candidates() {
+    let article = [
+        "Home",
+        "News",
+        "World",
+        "The company reported higher revenue this quarter, it said on Monday.",
+        "Facebook",
+        "Shares rose after the announcement in New York trading on Tuesday.",
+        "Related posts:",
+        "Contact us",
+        "Privacy policy",
+        "Analysts expect the growth to continue through the end of the year.",
+        "Twitter",
+        "Facebook",
+        "Next",
+    ];
+    let removed = |lines: &[&str]| -> Vec<(String, String)> {
+        let mut doc = Document::new("e", lines.join("\n"));
+        stage().process(&mut doc);
+        doc.sift
+            .removed_lines
+            .iter()
+            .map(|r| (r.text.clone(), r.reason.clone()))
+            .collect()
+    };
+    let expected: Vec<(String, String)> = [
+        ("Home", "boilerplate_nav"),
+        ("News", "boilerplate_nav"),
+        ("World", "boilerplate_nav"),
+        ("Related posts:", "boilerplate_tail"),
+        ("Contact us", "boilerplate_tail"),
+        ("Privacy policy", "boilerplate_cookie"),
+        ("Twitter", "boilerplate_share"),
+        ("Facebook", "boilerplate_share"),
+        ("Next", "boilerplate_tail"),
+    ]
+    .iter()
+    .map(|(t, r)| (t.to_string(), r.to_string()))
+    .collect();
+    assert_eq!(removed(&article), expected);
+    // The same document with an injected pharmacy line (a spam candidate).
+    let spam = "Buy cheap viagra online no prescription needed, fast delivery";
+    let mut with_spam = article.to_vec();
+    with_spam.insert(4, spam);
+    let got = removed(&with_spam);
+    assert!(
+        got.contains(&(spam.to_string(), "spam_pharma".to_string())),
+        "{got:?}"
+    );
+    let without: Vec<_> = got.into_iter().filter(|(t, _)| t != spam).collect();
+    assert_eq!(without, expected);
+}
+
 #[test]
 fn config_rejects_unknown_keys_and_bad_values() {
     let err = serde_json::from_str::<JunkLinesConfig>(r#"{"spam_treshold": 5}"#)
