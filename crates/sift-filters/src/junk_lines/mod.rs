@@ -944,20 +944,25 @@ mod tests {
     use super::count_words;
 
     #[test]
-    fn trim_is_the_std_one() {
-        for t in [
+    fn trim_and_strip_are_the_std_ones() {
+        let lines = [
+            "  x  ",
+            "\t\u{a0}y\u{3000}",
+            "\u{2003}\u{85}",
+            " \r",
+            " é ",
+            "\x0b\x0c",
             "",
-            "\n",
+            "* a *",
+            "-x",
+            "x|",
+            "•",
             "a",
-            "a\n",
-            "\na\n\nb",
-            "  x  \n\t\u{a0}y\u{3000}\n\u{2003}\u{85}",
-            " \r\n é \n\x0b\x0c",
-        ] {
-            for l in t
-                .split('\n')
-                .chain(["* a *", "-x", "x|", "•", "a", "— b —", "*"])
-            {
+            "— b —",
+            "*",
+        ];
+        for t in lines {
+            for l in [t, t.trim_start()] {
                 assert_eq!(super::trim(l), l.trim(), "{l:?}");
                 assert_eq!(
                     super::strip_decoration(l),
