@@ -194,8 +194,8 @@ fn any_prefix_rest(pattern: &str) -> Option<&str> {
 /// Case-insensitive whole-line patterns with their priority order.
 ///
 /// Patterns that start with "any text" (`.{0,60}(opens in new window)`)
-/// keep a forward automaton alive to the end of every line; they are
-/// compiled end-anchored in their own set and checked from the line's end.
+/// keep a forward automaton alive to the end of every line; each is
+/// compiled end-anchored as its own regex and checked from the line's end.
 #[derive(Debug)]
 pub struct WholeLineSet {
     /// Start- and end-anchored patterns.
