@@ -8,7 +8,7 @@
 #   - shared/data/spam-lines/dev.jsonl
 #   - 20 MB of `make_bench_corpus.py` output (seeded, deterministic)
 #
-# Usage: conformance/parity.sh [WORKDIR]        (default WORKDIR: /tmp/sift-parity)
+# Usage: conformance/parity.sh [WORKDIR]        (default WORKDIR: ../sift-parity next to the repo)
 # Env:   PEER_VENV  oracle virtualenv (default ../peer-venv next to the repo; created if missing,
 #                   as the oracle's header says: PyPI only)
 #        SHARED     the shared/ folder (default: ../shared next to the repo)
@@ -18,7 +18,7 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-work="${1:-/tmp/sift-parity}"
+work="${1:-$(cd "$repo/.." && pwd)/sift-parity}"
 shared="${SHARED:-$(cd "$repo/.." && pwd)/shared}"
 default_venv="$(cd "$repo/.." && pwd)/peer-venv"
 venv="${PEER_VENV:-$default_venv}"
