@@ -17,17 +17,31 @@ pub fn count(text: &str) -> usize {
     memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1
 }
 
-/// Whether `line` is empty or only whitespace (`line.trim().is_empty()`),
-/// decoding only when a non-ASCII byte is met.
-pub fn is_blank(line: &str) -> bool {
-    for &b in line.as_bytes() {
-        match b {
-            b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' => {}
-            0x80.. => return line.trim().is_empty(),
-            _ => return false,
-        }
+/// Whether `b` is an ASCII byte that `char::is_whitespace` accepts (Unicode
+/// White_Space: `\t \n \x0b \x0c \r` and space; not `\x1c..=\x1f`).
+pub const fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+/// `line.trim()`, decoding only when an end is not ASCII.
+pub fn trim(line: &str) -> &str {
+    let b = line.as_bytes();
+    let edge = |c: &u8| !is_ascii_space(*c);
+    let Some(start) = b.iter().position(edge) else {
+        return "";
+    };
+    let end = b.iter().rposition(edge).map_or(b.len(), |e| e + 1);
+    if b[start].is_ascii() && b[end - 1].is_ascii() {
+        // Both ends are non-space ASCII: nothing Unicode left to trim.
+        &line[start..end]
+    } else {
+        line[start..end].trim()
     }
-    true
+}
+
+/// Whether `line` is empty or only whitespace (`line.trim().is_empty()`).
+pub fn is_blank(line: &str) -> bool {
+    trim(line).is_empty()
 }
 
 /// Iterator returned by [`split`].
@@ -85,8 +99,21 @@ mod tests {
                 assert_eq!(is_blank(l), l.trim().is_empty(), "{l:?}");
             }
         }
-        for l in ["\u{a0}", "\u{2003} \u{85}", "\x1c", " a", "\u{a0}b"] {
+        for l in [
+            "\u{a0}",
+            "\u{2003} \u{85}",
+            "\x1c",
+            " a",
+            "\u{a0}b",
+            "  x  ",
+            " é ",
+            "\r\t",
+        ] {
             assert_eq!(is_blank(l), l.trim().is_empty(), "{l:?}");
+            assert_eq!(trim(l), l.trim(), "{l:?}");
+        }
+        for b in 0..=0x7fu8 {
+            assert_eq!(is_ascii_space(b), char::from(b).is_whitespace(), "{b:#x}");
         }
     }
 }

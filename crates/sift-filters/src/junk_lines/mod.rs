@@ -33,6 +33,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use sift_core::lines::{is_ascii_space, trim};
 use sift_core::{Document, LineEdit, Stage, Verdict};
 
 pub use families::FAMILY_FILES;
@@ -255,40 +256,6 @@ fn ends_in_punct(t: &str) -> bool {
     })
 }
 
-/// `str::trim`, without decoding when both ends are ASCII.
-fn trim(line: &str) -> &str {
-    let b = line.as_bytes();
-    let start = b
-        .iter()
-        .position(|&c| !ASCII_SPACE[usize::from(c & 0x7f)] || c >= 0x80);
-    let Some(start) = start else {
-        return "";
-    };
-    let end = b
-        .iter()
-        .rposition(|&c| !ASCII_SPACE[usize::from(c & 0x7f)] || c >= 0x80);
-    let end = end.map_or(b.len(), |e| e + 1);
-    if b[start] < 0x80 && b[end - 1] < 0x80 {
-        // Both ends are non-space ASCII: nothing Unicode left to trim.
-        &line[start..end]
-    } else {
-        line[start..end].trim()
-    }
-}
-
-/// ASCII bytes that `char::is_whitespace` accepts (Unicode White_Space).
-const fn ascii_space_table() -> [bool; 128] {
-    let mut t = [false; 128];
-    t[b' ' as usize] = true;
-    t[b'\t' as usize] = true;
-    t[b'\n' as usize] = true;
-    t[0x0b] = true;
-    t[0x0c] = true;
-    t[b'\r' as usize] = true;
-    t
-}
-static ASCII_SPACE: [bool; 128] = ascii_space_table();
-
 /// `t.split_whitespace().take(max).count()`, eight bytes at a time (SWAR:
 /// a whitespace bit per byte, word starts = non-space after space), only as
 /// far as `max` words. A non-ASCII byte is never whitespace unless it leads
@@ -346,7 +313,7 @@ fn count_words_bytewise(
     while i < bytes.len() {
         let b = bytes[i];
         let (space, step) = match b {
-            0..=0x7f => (ASCII_SPACE[usize::from(b)], 1),
+            0..=0x7f => (is_ascii_space(b), 1),
             0xc2 | 0xe1 | 0xe2 | 0xe3 => t
                 .get(i..)
                 .and_then(|rest| rest.chars().next())
@@ -361,6 +328,21 @@ fn count_words_bytewise(
         i += step;
     }
     n
+}
+
+/// A spam candidate's score for family `f`. One function for the decision
+/// and for its upper bound (`topical` and `coh_adj` at their maxima), so
+/// both add the same terms in the same order.
+fn spam_score(
+    ev: &Evidence,
+    f: usize,
+    shape: f64,
+    topical: f64,
+    coh_adj: f64,
+    density: f64,
+    rep: f64,
+) -> f64 {
+    f64::from(ev.score[f]) + f64::from(ev.cues) + shape + topical + coh_adj + density + rep
 }
 
 fn is_word_char(c: Option<char>) -> bool {
@@ -524,7 +506,15 @@ impl JunkLines {
             }
             edge_ok[i] = core.len() <= EDGE_LINE;
         }
-        self.settle_edges(&lines, &mut class, &edge_ok, !candidates.is_empty());
+        // Non-blank lines, in order: pass one settled which lines are blank.
+        let non_blank: Vec<usize> = (0..n).filter(|&i| class[i] != Class::Blank).collect();
+        self.settle_edges(
+            &lines,
+            &non_blank,
+            &mut class,
+            &edge_ok,
+            !candidates.is_empty(),
+        );
 
         // Pass two: coherence of candidates against the document's core.
         let mut explain = Vec::new();
@@ -553,46 +543,58 @@ impl JunkLines {
                     *exact.entry(lines[*i].trim()).or_insert(0) += 1;
                 }
             }
+            // Each candidate's content words, and how many are topic words
+            // (neither generic sales vocabulary nor anchors).
+            let is_topic =
+                |h: &u64| !self.generic.contains(h) && !self.anchor_words.contains_key(h);
+            let mut w = Vec::new();
+            let cand_words: Vec<Vec<u64>> = candidates
+                .iter()
+                .map(|(i, _)| {
+                    tok.content_words(lines[*i], &self.stop, &mut w);
+                    w.clone()
+                })
+                .collect();
+            let repeated = |i: usize| exact.get(lines[i].trim()).copied().unwrap_or(0) > 1;
+            let rep = |f: usize, repeated: bool| {
+                if repeated || family_lines[f] > 1 {
+                    1.0
+                } else {
+                    0.0
+                }
+            };
             // Which candidates the document's words can still decide: the
             // best score a line can reach with the document on its side
             // (family topic absent, no shared topic word) is known without
             // them; below the threshold, and not an off-topic fragment, the
             // line is kept whatever the document says, and the document
             // need not be read at all.
-            let mut w = Vec::new();
             let needs_df: Vec<bool> = candidates
                 .iter()
-                .map(|(i, ev)| {
+                .zip(&cand_words)
+                .map(|((i, ev), words)| {
                     if !ev.any_anchor() {
                         return true;
                     }
-                    tok.content_words(lines[*i], &self.stop, &mut w);
-                    let topic = w
-                        .iter()
-                        .filter(|h| {
-                            !self.generic.contains(*h) && !self.anchor_words.contains_key(*h)
-                        })
-                        .count();
-                    let topic = u32::try_from(topic).unwrap_or(u32::MAX);
+                    let topic = u32::try_from(words.iter().filter(|h| is_topic(h)).count())
+                        .unwrap_or(u32::MAX);
                     let (shape, density) = self.shape_and_density(lines[*i], shape_bits[*i], topic);
                     let coh_adj_max = if topic > 0 { 1.0 } else { 0.0 };
-                    let repeated = exact.get(lines[*i].trim()).copied().unwrap_or(0) > 1;
+                    let repeated = repeated(*i);
                     ev.anchored.iter().enumerate().any(|(f, &a)| {
-                        let rep = if repeated || family_lines[f] > 1 {
-                            1.0
-                        } else {
-                            0.0
-                        };
-                        let best = f64::from(ev.score[f])
-                            + f64::from(ev.cues)
-                            + shape
-                            + 1.0
-                            + coh_adj_max
-                            + density
-                            + rep;
+                        let best =
+                            spam_score(ev, f, shape, 1.0, coh_adj_max, density, rep(f, repeated));
                         a && best >= self.cfg.spam_threshold
                     })
                 })
+                .collect();
+            // Only the candidates that need the document from here on.
+            let asking: Vec<(usize, &Evidence, &Vec<u64>)> = candidates
+                .iter()
+                .zip(&cand_words)
+                .zip(&needs_df)
+                .filter(|(_, &need)| need)
+                .map(|(((i, ev), words), _)| (*i, ev, words))
                 .collect();
             // Document frequency over the core lines, of the candidates'
             // content words only (the only ones asked for): (lines, last line
@@ -602,13 +604,10 @@ impl JunkLines {
             // well-mixed ones): most words of the text skip the map.
             let mut bloom = [0u64; 16];
             let slot = |h: u64| (((h >> 54) & 15) as usize, 1u64 << (h >> 58));
-            for ((i, _), _) in candidates.iter().zip(&needs_df).filter(|(_, &need)| need) {
-                tok.content_words(lines[*i], &self.stop, &mut w);
-                for &h in &w {
-                    seen.insert(h, (0, usize::MAX));
-                    let (k, bit) = slot(h);
-                    bloom[k] |= bit;
-                }
+            for &h in asking.iter().flat_map(|(_, _, words)| words.iter()) {
+                seen.insert(h, (0, usize::MAX));
+                let (k, bit) = slot(h);
+                bloom[k] |= bit;
             }
             let any_asked = !seen.is_empty();
             for i in (0..n).filter(|&i| any_asked && core[i]) {
@@ -625,10 +624,7 @@ impl JunkLines {
                 });
             }
             let df: WordMap<u32> = seen.into_iter().map(|(h, (c, _))| (h, c)).collect();
-            for ((i, ev), _) in candidates.iter().zip(&needs_df).filter(|(_, &need)| need) {
-                let i = *i;
-                tok.content_words(lines[i], &self.stop, &mut w);
-                let words = &w;
+            for (i, ev, words) in asking {
                 let fragment = shape_bits[i] & FRAGMENT != 0;
                 let own = u32::from(core[i]);
                 let in_doc = |h: &u64| df.get(h).copied().unwrap_or(0) > own;
@@ -642,14 +638,10 @@ impl JunkLines {
                         }
                     }
                 }
-                // Coherence of the remaining topic words (neither generic
-                // sales vocabulary nor anchors).
+                // Coherence of the topic words.
                 let mut topic = 0u32;
                 let mut shared = 0u32;
-                for h in words {
-                    if self.generic.contains(h) || self.anchor_words.contains_key(h) {
-                        continue;
-                    }
+                for h in words.iter().filter(|h| is_topic(h)) {
                     topic += 1;
                     shared += u32::from(in_doc(h));
                 }
@@ -669,26 +661,15 @@ impl JunkLines {
                 } else {
                     0.0
                 };
-                let repeated = exact.get(lines[i].trim()).copied().unwrap_or(0) > 1;
+                let repeated = repeated(i);
                 let mut best: Option<(u16, f64, bool)> = None;
                 for (f, &a) in ev.anchored.iter().enumerate() {
                     if !a {
                         continue;
                     }
-                    let rep = if repeated || family_lines[f] > 1 {
-                        1.0
-                    } else {
-                        0.0
-                    };
                     let present = f < 64 && family_in_doc & (1u64 << f) != 0;
                     let topical = if present { -3.0 } else { 1.0 };
-                    let s = f64::from(ev.score[f])
-                        + f64::from(ev.cues)
-                        + shape
-                        + topical
-                        + coh_adj
-                        + density
-                        + rep;
+                    let s = spam_score(ev, f, shape, topical, coh_adj, density, rep(f, repeated));
                     if best.is_none_or(|(_, b, _)| s > b) {
                         best = u16::try_from(f).ok().map(|f| (f, s, present));
                     }
@@ -730,7 +711,6 @@ impl JunkLines {
         }
 
         // Position: runs of junk; edge lines go only inside qualifying runs.
-        let non_blank: Vec<usize> = (0..n).filter(|&i| class[i] != Class::Blank).collect();
         let is_junk = |c: Class| matches!(c, Class::Strong(_) | Class::Spam(_) | Class::Offtopic);
         let mut k = 0;
         while k < non_blank.len() {
@@ -834,7 +814,14 @@ impl JunkLines {
     /// only lines reachable from the head, the tail or a boilerplate line
     /// through other junk can matter, and only those are checked. With
     /// candidates, pass two reads every line's class: all are checked.
-    fn settle_edges(&self, lines: &[&str], class: &mut [Class], edge_ok: &[bool], all: bool) {
+    fn settle_edges(
+        &self,
+        lines: &[&str],
+        non_blank: &[usize],
+        class: &mut [Class],
+        edge_ok: &[bool],
+        all: bool,
+    ) {
         let check = |i: usize, class: &mut [Class]| {
             if edge_ok[i] && class[i] == Class::Other {
                 let core = strip_decoration(trim(lines[i]));
@@ -845,14 +832,11 @@ impl JunkLines {
             matches!(class[i], Class::Strong(_) | Class::Edge(_))
         };
         if all {
-            for i in 0..lines.len() {
+            for &i in non_blank {
                 check(i, class);
             }
             return;
         }
-        let non_blank: Vec<usize> = (0..lines.len())
-            .filter(|&i| class[i] != Class::Blank)
-            .collect();
         let mut checked = vec![false; non_blank.len()];
         // A walk settles a whole run: a line already visited belongs to a
         // settled run (or bounds one), so each line is checked once.
@@ -944,7 +928,7 @@ mod tests {
     use super::count_words;
 
     #[test]
-    fn trim_and_strip_are_the_std_ones() {
+    fn strip_decoration_is_the_std_one() {
         let lines = [
             "  x  ",
             "\t\u{a0}y\u{3000}",
@@ -963,7 +947,6 @@ mod tests {
         ];
         for t in lines {
             for l in [t, t.trim_start()] {
-                assert_eq!(super::trim(l), l.trim(), "{l:?}");
                 assert_eq!(
                     super::strip_decoration(l),
                     l.trim_matches(super::is_decoration),
