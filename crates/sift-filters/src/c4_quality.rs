@@ -144,13 +144,18 @@ impl Stage for C4Quality {
         let mut ends: Vec<usize> = Vec::new();
         let mut n_sentences = 0i64;
         let mut low = String::new();
+        let doc_phrases = self.doc_phrases(&doc.text);
+        let phrases_in = PhraseSource {
+            text_start: doc.text.as_ptr() as usize,
+            matches: doc_phrases.as_deref(),
+        };
         let last = memchr::memchr_iter(b'\n', doc.text.as_bytes()).count();
         for (i, nl_line) in doc.text.split('\n').enumerate() {
             // `splitlines` of the whole text: an empty line between two `\n`
             // is a unit too (but not after a final `\n`).
             let empty = (nl_line.is_empty() && i < last).then_some("");
             for raw in pystr::splitlines(nl_line).chain(empty) {
-                let fate = match self.line(raw, &mut low) {
+                let fate = match self.line(raw, &mut low, &phrases_in) {
                     Ok(fate) => fate,
                     Err(doc_reason) => return Verdict::drop_static(doc_reason),
                 };
@@ -240,17 +245,25 @@ fn edit_for(orig: &str, units: &[LineFate<'_>]) -> LineEdit {
 
 impl C4Quality {
     /// Judge one line; `Err(reason)` drops the whole document.
-    fn line<'a>(&self, raw: &'a str, low: &mut String) -> Result<LineFate<'a>, &'static str> {
+    fn line<'a>(
+        &self,
+        raw: &'a str,
+        low: &mut String,
+        doc_phrases: &PhraseSource<'_>,
+    ) -> Result<LineFate<'a>, &'static str> {
         let c = &self.cfg;
         let line = pystr::strip(raw);
-        let mut n_tokens = 0i64;
-        let mut too_long = false;
-        for tok in pystr::split(line) {
-            n_tokens += 1;
-            if c.max_word_length != -1 && tok.len() as i64 > c.max_word_length {
-                too_long |= pystr::len(tok) as i64 > c.max_word_length;
-            }
-        }
+        // A token longer than `max_word_length` chars needs a line that long
+        // in bytes; otherwise only whether there are `min_words_per_line`
+        // tokens matters, so counting stops there.
+        let too_long = c.max_word_length != -1
+            && line.len() as i64 > c.max_word_length
+            && pystr::split(line).any(|tok| {
+                tok.len() as i64 > c.max_word_length && pystr::len(tok) as i64 > c.max_word_length
+            });
+        let n_tokens = pystr::split(line)
+            .take(c.min_words_per_line.max(0) as usize)
+            .count() as i64;
         if too_long {
             return Ok(LineFate::Removed("too_long_word"));
         }
@@ -268,7 +281,16 @@ impl C4Quality {
             return Ok(LineFate::Removed("too_few_words"));
         }
         let found = if c.filter_lorem_ipsum || c.filter_javascript || c.filter_policy {
-            self.phrases(&line, low)
+            match (&line, doc_phrases.matches) {
+                (Cow::Borrowed(l), Some(matches)) => {
+                    let start = l.as_ptr() as usize - doc_phrases.text_start;
+                    let end = start + l.len();
+                    (matches.iter())
+                        .filter(|m| m.0 >= start && m.1 <= end)
+                        .fold(0, |bits, m| bits | m.2)
+                }
+                _ => self.phrases(&line, low),
+            }
         } else {
             0
         };
@@ -288,7 +310,47 @@ impl C4Quality {
     }
 }
 
+/// Where a line's phrase bits come from: the matches of the whole text
+/// (byte ranges in the text that starts at `text_start`, and their bits),
+/// or, when `matches` is `None`, a search of the line itself.
+struct PhraseSource<'m> {
+    text_start: usize,
+    matches: Option<&'m [(usize, usize, u32)]>,
+}
+
+/// Non-ASCII chars whose lowercase holds an ASCII char (`İ` -> `i̇`, the
+/// Kelvin sign -> `k`): in a text with one of them, matching the phrases
+/// ASCII-case-insensitively is not the same as matching the lowercased text.
+const LOWERS_TO_ASCII: [char; 2] = ['\u{130}', '\u{212a}'];
+
+/// At most this many phrase matches are kept per text (each line scans them).
+const MAX_DOC_PHRASES: usize = 64;
+
 impl C4Quality {
+    /// The phrase matches of the whole `text`, found in one pass instead of
+    /// one search per line; `None` when lines must be searched one by one
+    /// (see [`LOWERS_TO_ASCII`], or too many matches).
+    fn doc_phrases(&self, text: &str) -> Option<Vec<(usize, usize, u32)>> {
+        let c = &self.cfg;
+        if !(c.filter_lorem_ipsum || c.filter_javascript || c.filter_policy) {
+            return None;
+        }
+        let mut buf = [0u8; 4];
+        if (LOWERS_TO_ASCII.iter()).any(|ch| {
+            memchr::memmem::find(text.as_bytes(), ch.encode_utf8(&mut buf).as_bytes()).is_some()
+        }) {
+            return None;
+        }
+        let mut matches = Vec::new();
+        for m in self.phrases_ascii.find_overlapping_iter(text) {
+            if matches.len() == MAX_DOC_PHRASES {
+                return None;
+            }
+            matches.push((m.start(), m.end(), 1u32 << m.pattern().as_u32()));
+        }
+        Some(matches)
+    }
+
     /// Bits of the phrases (see [`LOREM`]) that occur in the lowercased
     /// `line`; `low` is scratch.
     fn phrases(&self, line: &str, low: &mut String) -> u32 {
@@ -450,6 +512,47 @@ mod tests {
         let (v, doc) = run(&text);
         assert_eq!(v, Verdict::Keep);
         assert_eq!(doc.text, format!("{GOOD}\n{GOOD}\n{GOOD}"));
+    }
+
+    #[test]
+    fn only_the_listed_chars_lowercase_to_ascii() {
+        let found: Vec<char> = (0x80..0x11_0000u32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.to_lowercase().any(|l| l.is_ascii()))
+            .collect();
+        assert_eq!(found, LOWERS_TO_ASCII);
+    }
+
+    #[test]
+    fn phrases_are_found_per_line_with_and_without_the_whole_text_pass() {
+        // The second text ends with a line holding a Kelvin sign, so all its
+        // lines are searched one by one (and "cooKie" with it matches, as in
+        // Python); the other lines must get the same reasons either way.
+        let common = [
+            (1, "policy"),
+            (2, "policy"),
+            (3, "policy"),
+            (4, "javascript"),
+            (5, "policy"),
+            (6, "javascript"),
+        ];
+        for (extra, last) in [
+            ("", None),
+            ("\nOur coo\u{212a}ie policy applies.", Some((9, "policy"))),
+        ] {
+            let text = format!(
+                "{GOOD}\nWe use COOKIES here.\nThis site uses Cookies to work.\n\
+                 Read the Privacy Policy first.\nJava Script is not javascript!\n\
+                 Terms of Use apply to all.\nSee [1]java[2]script now.\n{GOOD}\n{GOOD}{extra}"
+            );
+            let (v, doc) = run(&text);
+            assert_eq!(v, Verdict::Keep);
+            let removed: Vec<(usize, &str)> = (doc.sift.removed_lines.iter())
+                .map(|r| (r.line, r.reason.as_str()))
+                .collect();
+            let expected: Vec<(usize, &str)> = common.iter().copied().chain(last).collect();
+            assert_eq!(removed, expected, "{extra:?}");
+        }
     }
 
     #[test]

@@ -73,6 +73,17 @@ pub struct GopherQuality {
     /// Bit `min(len, 63)` set for the byte length of every stop word: a
     /// word of another length is not looked up.
     stop_lens: u64,
+    /// The stop words of at most 8 bytes as ([`pack`]ed bytes, length, index
+    /// in `stop_words`): compared as integers, without a binary search.
+    short_stops: Vec<(u64, usize, usize)>,
+}
+
+/// The bytes of `w` (at most 8) as an integer, zero-padded.
+#[inline]
+fn pack(w: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    b[..w.len()].copy_from_slice(w);
+    u64::from_le_bytes(b)
 }
 
 impl GopherQualityConfig {
@@ -118,6 +129,10 @@ impl GopherQualityConfig {
             name: name.to_string(),
             cfg: self.clone(),
             stop_lens: (stop_words.iter()).fold(0u64, |m, w| m | 1u64 << w.len().min(63)),
+            short_stops: (stop_words.iter().enumerate())
+                .filter(|(_, w)| w.len() <= 8)
+                .map(|(i, w)| (pack(w.as_bytes()), w.len(), i))
+                .collect(),
             stop_words,
         })
     }
@@ -190,7 +205,14 @@ impl GopherQuality {
             if self.stop_lens & (1u64 << w.len().min(63)) == 0 {
                 continue;
             }
-            if let Ok(i) = self.stop_words.binary_search_by(|s| s.as_str().cmp(w)) {
+            if w.len() <= 8 {
+                let p = pack(w.as_bytes());
+                for &(q, len, i) in &self.short_stops {
+                    if q == p && len == w.len() {
+                        stop_seen |= 1 << i;
+                    }
+                }
+            } else if let Ok(i) = self.stop_words.binary_search_by(|s| s.as_str().cmp(w)) {
                 stop_seen |= 1 << i;
             }
         }
@@ -211,11 +233,13 @@ impl GopherQuality {
         }
         let nw = n_words as f64;
         if c.max_symbol_word_ratio > 0.0 {
-            let hashes = text.bytes().filter(|&b| b == b'#').count();
+            let hashes = memchr::memchr_iter(b'#', text.as_bytes()).count();
             if hashes as f64 / nw > c.max_symbol_word_ratio {
                 return Verdict::drop_static("gopher_too_many_hashes");
             }
-            let ellipses = text.matches("...").count() + text.matches('…').count();
+            // Non-overlapping, like Python's `str.count`.
+            let ellipses = memchr::memmem::find_iter(text.as_bytes(), "...").count()
+                + memchr::memmem::find_iter(text.as_bytes(), "…").count();
             if ellipses as f64 / nw > c.max_symbol_word_ratio {
                 return Verdict::drop_static("gopher_too_many_ellipsis");
             }
@@ -286,6 +310,25 @@ mod tests {
         let text = "The Cat Sat And Looked With Great Interest At Gardens Today. ".repeat(6);
         assert_eq!(
             verdict(&text),
+            Verdict::drop_static("gopher_enough_stop_words")
+        );
+    }
+
+    #[test]
+    fn stop_words_longer_than_eight_bytes_count() {
+        let stage = |stop: &[&str]| {
+            GopherQualityConfig {
+                stop_words: stop.iter().map(|w| w.to_string()).collect(),
+                ..GopherQualityConfig::default()
+            }
+            .build("gopher_quality")
+            .expect("valid")
+        };
+        let stops = stage(&["the", "extraordinary"]);
+        let with = format!("{} extraordinary", prose());
+        assert_eq!(stops.process(&mut Document::new("t", &with)), Verdict::Keep);
+        assert_eq!(
+            stops.process(&mut Document::new("t", &prose())),
             Verdict::drop_static("gopher_enough_stop_words")
         );
     }

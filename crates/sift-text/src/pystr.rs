@@ -161,14 +161,14 @@ impl<'a> Iterator for SplitLines<'a> {
             return None;
         }
         let s = self.rest;
-        match s.char_indices().find(|&(_, c)| is_line_break(c)) {
+        match find_line_break(s.as_bytes()) {
             None => {
                 self.rest = "";
                 Some(s)
             }
-            Some((i, c)) => {
-                let mut next = i + c.len_utf8();
-                if c == '\r' && s.as_bytes().get(next) == Some(&b'\n') {
+            Some((i, len)) => {
+                let mut next = i + len;
+                if s.as_bytes()[i] == b'\r' && s.as_bytes().get(next) == Some(&b'\n') {
                     next += 1;
                 }
                 self.rest = &s[next..];
@@ -176,6 +176,38 @@ impl<'a> Iterator for SplitLines<'a> {
             }
         }
     }
+}
+
+/// Byte offset and UTF-8 length of the first [`is_line_break`] char of `s`
+/// (valid UTF-8). Scans 8 bytes at a time: a word without a byte below
+/// 0x1f and without the lead bytes 0xC2 (U+0085) and 0xE2 (U+2028/9)
+/// cannot hold a line break, so decoding happens only near candidates.
+#[inline]
+fn find_line_break(s: &[u8]) -> Option<(usize, usize)> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Non-zero iff some byte of `x` is zero / below `n` (n <= 0x80).
+    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let has_less = |x: u64, n: u64| x.wrapping_sub(LO * n) & !x & HI;
+    let mut i = 0;
+    while let Some(w) = s.get(i..).and_then(|r| r.first_chunk::<8>()) {
+        let x = u64::from_le_bytes(*w);
+        if has_less(x, 0x1f) | has_zero(x ^ (LO * 0xc2)) | has_zero(x ^ (LO * 0xe2)) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < s.len() {
+        match s[i] {
+            b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1e => return Some((i, 1)),
+            0xc2 if s.get(i + 1) == Some(&0x85) => return Some((i, 2)),
+            0xe2 if s.get(i + 1) == Some(&0x80) && matches!(s.get(i + 2), Some(0xa8 | 0xa9)) => {
+                return Some((i, 3))
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// Python `len(s)`: the number of code points.
@@ -227,6 +259,30 @@ mod tests {
         assert_eq!(splitlines("\n").collect::<Vec<_>>(), [""]);
         assert_eq!(splitlines("x\n\n").collect::<Vec<_>>(), ["x", ""]);
         assert_eq!(splitlines("\r").collect::<Vec<_>>(), [""]);
+    }
+
+    #[test]
+    fn find_line_break_matches_a_char_scan() {
+        let reference = |s: &str| {
+            (s.char_indices())
+                .find(|&(_, c)| is_line_break(c))
+                .map(|(i, c)| (i, c.len_utf8()))
+        };
+        let breaks = [
+            '\n', '\u{b}', '\u{c}', '\r', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}',
+            '\u{2029}',
+        ];
+        let others = [
+            'a', '\t', '\u{1f}', '\u{84}', '\u{c2}', '\u{2027}', '\u{202a}', '’', '中', '😀',
+        ];
+        for pad in 0..20 {
+            for c in breaks.iter().chain(&others) {
+                for o in others {
+                    let s: String = std::iter::repeat_n(o, pad).chain([*c, 'x']).collect();
+                    assert_eq!(find_line_break(s.as_bytes()), reference(&s), "{s:?}");
+                }
+            }
+        }
     }
 
     #[test]

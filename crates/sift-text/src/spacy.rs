@@ -711,12 +711,22 @@ fn suffix_at(s: &[char], p: usize) -> bool {
     } else if matches!(tail, ['…', '…'] | ['\'' | '’', 's' | 'S']) {
         return true;
     }
-    after_digit && AFTER_DIGIT.iter().any(|u| chars_eq(tail, u))
+    after_digit
+        && after_digit_units()
+            .binary_search_by(|u| u.as_slice().cmp(tail))
+            .is_ok()
 }
 
-fn chars_eq(chars: &[char], s: &str) -> bool {
-    let mut it = s.chars();
-    chars.iter().all(|&c| it.next() == Some(c)) && it.next().is_none()
+/// [`AFTER_DIGIT`] as sorted char strings: numbers are common, and scanning
+/// all 143 units for each of the four suffix positions dominated the cost of
+/// splitting a chunk that ends in a digit.
+fn after_digit_units() -> &'static [Vec<char>] {
+    static UNITS: OnceLock<Vec<Vec<char>>> = OnceLock::new();
+    UNITS.get_or_init(|| {
+        let mut v: Vec<Vec<char>> = AFTER_DIGIT.iter().map(|u| u.chars().collect()).collect();
+        v.sort();
+        v
+    })
 }
 
 /// The hyphen alternatives of the infix rule `(?<=[a0-9])(?:-|–|—|--|---|——|~)(?=[a])`, in order.
@@ -746,7 +756,39 @@ pub(crate) fn for_each_infix(s: &[char], mut f: impl FnMut(usize, usize)) {
     }
 }
 
+/// ASCII chars that can start an infix match (see [`infix_at`]).
+const INFIX_START_ASCII: u128 = {
+    let chars = b".+-*^,~:<>=/";
+    let mut bits = 0u128;
+    let mut i = 0;
+    while i < chars.len() {
+        bits |= 1u128 << chars[i];
+        i += 1;
+    }
+    bits
+};
+
+/// Whether an infix match can start at `c`: most chars of a chunk (letters,
+/// digits, CJK) cannot, and rejecting them first keeps the scan cheap.
+#[inline]
+fn may_start_infix(c: char) -> bool {
+    if c.is_ascii() {
+        INFIX_START_ASCII & (1u128 << (c as u32)) != 0
+    } else {
+        matches!(c, '…' | '–' | '—') || has(c, ICON)
+    }
+}
+
 fn infix_at(s: &[char], i: usize) -> Option<usize> {
+    let c = s[i];
+    if !may_start_infix(c) {
+        return None;
+    }
+    infix_rules(s, i)
+}
+
+/// The infix rules at `s[i]`, without the [`may_start_infix`] gate.
+fn infix_rules(s: &[char], i: usize) -> Option<usize> {
     let c = s[i];
     let next = s.get(i + 1).copied();
     let prev = if i > 0 { Some(s[i - 1]) } else { None };
@@ -1114,6 +1156,21 @@ mod tests {
         assert_eq!(inf("a,b"), [(1, 2)]);
         assert_eq!(inf("1,5"), []);
         assert_eq!(inf("a/b:c"), [(1, 2), (3, 4)]);
+    }
+
+    #[test]
+    fn infix_gate_rejects_only_chars_no_rule_starts_with() {
+        let around = ['a', 'A', '1', '.', '"', '-', '—', '…'];
+        for c in (0..0x11_0000u32).filter_map(char::from_u32) {
+            if may_start_infix(c) {
+                continue;
+            }
+            for p in around {
+                for n in around {
+                    assert_eq!(infix_rules(&[p, c, n, n], 1), None, "{c:?} after {p:?}");
+                }
+            }
+        }
     }
 
     #[test]
