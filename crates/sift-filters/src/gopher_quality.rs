@@ -328,7 +328,7 @@ mod tests {
         let with = format!("{} extraordinary", prose());
         assert_eq!(stops.process(&mut Document::new("t", &with)), Verdict::Keep);
         assert_eq!(
-            stops.process(&mut Document::new("t", &prose())),
+            stops.process(&mut Document::new("t", prose())),
             Verdict::drop_static("gopher_enough_stop_words")
         );
     }
