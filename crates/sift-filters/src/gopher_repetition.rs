@@ -256,9 +256,9 @@ struct NgramScratch {
     byte_hash: Vec<u64>,
     id_hash: Vec<u64>,
     pow: Vec<u64>,
-    /// Per word: the 16 bytes of `cat` from its start occur at no other word
-    /// start (see [`Ngrams::lone_starts`]).
-    lone: Vec<bool>,
+    /// Per word: the n from which every n-gram starting there is unique
+    /// (see [`Ngrams::lone_starts`]).
+    lone: Vec<u8>,
     /// Per word: the word-id n-gram (n = `Ngrams::rare_n`) starting there
     /// occurs once (see [`Ngrams::top_ngram_chars`]).
     rare: Vec<bool>,
@@ -377,7 +377,7 @@ struct Ngrams<'w, 's> {
     /// `BASE^k` for `k` up to `cat.len()`.
     pow: &'s [u64],
     /// See [`Ngrams::lone_starts`]; empty until computed.
-    lone: &'s mut Vec<bool>,
+    lone: &'s mut Vec<u8>,
     /// See [`NgramScratch::rare`]; `rare_n` is 0 until computed.
     rare: &'s mut Vec<bool>,
     rare_n: usize,
@@ -386,6 +386,9 @@ struct Ngrams<'w, 's> {
 
 /// Length of the byte keys of [`Ngrams::lone_starts`].
 const LONE_KEY: usize = 16;
+
+/// [`NgramScratch::lone`] of a word whose n-grams may all repeat.
+const NEVER_LONE: u8 = u8::MAX;
 
 impl<'w, 's> Ngrams<'w, 's> {
     fn new(words: &'w [&'w str], s: &'s mut NgramScratch) -> Self {
@@ -399,7 +402,6 @@ impl<'w, 's> Ngrams<'w, 's> {
         s.lone.clear();
         // Word ids by interning in the table (`count` holds the id).
         s.table.reset(n);
-        let state = ahash::RandomState::with_seeds(0x5151, 0x7a7a, 0x1234, 0x9876);
         let (mut h, mut g, mut chars, mut next_id) = (0u64, 0u64, 0usize, 0u32);
         s.byte_hash.push(0);
         s.id_hash.push(0);
@@ -407,13 +409,16 @@ impl<'w, 's> Ngrams<'w, 's> {
         for (i, w) in words.iter().enumerate() {
             s.byte_off.push(s.cat.len());
             s.cat.extend_from_slice(w.as_bytes());
+            // The word's own hash (for interning) rides along with the
+            // prefix hash: two independent multiply chains.
+            let mut wh = 0u64;
             for &b in w.as_bytes() {
                 h = mul_mod(h, BASE).wrapping_add(u64::from(b) + 1);
+                wh = mul_mod(wh, BASE).wrapping_add(u64::from(b) + 1);
             }
             s.byte_hash.push(h);
             chars += if w.is_ascii() { w.len() } else { pystr::len(w) };
             s.char_off.push(chars);
-            let wh = state.hash_one(w);
             let id = match s.table.find(wh, |f| words[f] == *w) {
                 Ok(slot) => s.table.slots[slot].count,
                 Err(slot) => {
@@ -469,11 +474,12 @@ impl<'w, 's> Ngrams<'w, 's> {
     /// n-gram at a lone word spanning at least `LONE_KEY` bytes equals no
     /// other n-gram (equal n-grams have equal bytes, hence equal first
     /// `LONE_KEY` bytes), so [`Ngrams::repeated_ngram_chars`] can pass it
-    /// without a table lookup or insert.
+    /// without a table lookup or insert. `lone[i]` is the smallest such n
+    /// (the words needed to span `LONE_KEY` bytes), or [`NEVER_LONE`].
     fn lone_starts(&mut self) {
         let len = self.words.len();
         self.lone.clear();
-        self.lone.resize(len, false);
+        self.lone.resize(len, NEVER_LONE);
         let full = (0..len)
             .take_while(|&i| self.byte_off[i] + LONE_KEY <= self.cat.len())
             .count();
@@ -492,12 +498,45 @@ impl<'w, 's> Ngrams<'w, 's> {
                 Err(slot) => self.table.insert(slot, h, i, 1),
             }
         }
+        let off = self.byte_off;
         for &u in &self.table.used {
             let s = self.table.slots[u as usize];
             if s.count == 1 {
-                self.lone[s.first as usize] = true;
+                let i = s.first as usize;
+                // i < full, so the words after i reach LONE_KEY bytes, and
+                // a word has at least one byte: span <= LONE_KEY.
+                let mut span = 1;
+                while off[i + span] - off[i] < LONE_KEY {
+                    span += 1;
+                }
+                self.lone[i] = span as u8;
             }
         }
+    }
+
+    /// The first word from `i` on whose n-gram may repeat (`lone[j] > n`),
+    /// or the number of words; looks at 8 words at a time.
+    #[inline]
+    fn next_unsure(&self, mut i: usize, n: usize) -> usize {
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        let lone = &self.lone[..];
+        if n < 127 {
+            while let Some(w) = lone.get(i..).and_then(|r| r.first_chunk::<8>()) {
+                // High bit of each byte > n (a carry out of a byte >= 0x80
+                // only reaches higher bytes, so the lowest flag is exact).
+                let x = u64::from_le_bytes(*w);
+                let above = (x.wrapping_add(LO * (127 - n as u64)) | x) & HI;
+                if above != 0 {
+                    return i + (above.trailing_zeros() / 8) as usize;
+                }
+                i += 8;
+            }
+        }
+        while i < lone.len() && lone[i] != NEVER_LONE && usize::from(lone[i]) <= n {
+            i += 1;
+        }
+        i
     }
 
     /// Hash of the word-id sequence `i..i + n`.
@@ -579,12 +618,12 @@ impl<'w, 's> Ngrams<'w, 's> {
         let (cat, off) = (self.cat, self.byte_off);
         let mut repeated = 0usize;
         let mut i = 0usize;
-        while i + n <= len {
-            if self.lone[i] && off[i + n] - off[i] >= LONE_KEY {
-                // Equal to no other n-gram: not a repeat, and no later
-                // n-gram can repeat it.
-                i += 1;
-                continue;
+        loop {
+            // Skip n-grams equal to no other n-gram: not repeats, and no
+            // later n-gram can repeat them.
+            i = self.next_unsure(i, n);
+            if i + n > len {
+                break;
             }
             let h = self.byte_key(i, n);
             let cur = &cat[off[i]..off[i + n]];
@@ -744,6 +783,14 @@ mod tests {
                     "{words:?} {n}"
                 );
             }
+        }
+        // n beyond the 8-at-a-time skip (n >= 127), on a text repeated once.
+        let half: Vec<&str> = (0..300)
+            .map(|i| long[(i * 7 + i / 5) % long.len()])
+            .collect();
+        let words: Vec<&str> = half.iter().chain(&half).copied().collect();
+        for n in [126, 127, 200, 255, 256, 300] {
+            assert_eq!(repeated_ngram_chars(&words, n), naive_dup(&words, n), "{n}");
         }
     }
 }
