@@ -76,8 +76,10 @@ pub(crate) struct Tokenizer {
 
 /// Chunks longer than this (bytes) are not cached.
 const CACHE_MAX_CHUNK: usize = 64;
-/// Entries before the cache is emptied (bounds its memory).
-const CACHE_MAX_ENTRIES: usize = 1 << 12;
+/// Entries before the cache is emptied (bounds its memory: at most 2 MiB of
+/// keys). 4096 entries hit only 40 % of the time on the bench corpus: web
+/// text has many distinct punctuated and numeric chunks.
+const CACHE_MAX_ENTRIES: usize = 1 << 15;
 
 /// The token splits of recently split chunks: chunk text -> the tokens'
 /// byte ranges relative to the chunk start. Open addressing, linear probing.
