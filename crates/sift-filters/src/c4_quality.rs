@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use serde::{Deserialize, Serialize};
 use sift_core::{Document, LineEdit, Stage, Verdict};
 use sift_text::pystr;
@@ -107,8 +107,12 @@ impl C4QualityConfig {
             .into_iter()
             .chain(POLICY_SUBSTRINGS);
         let build = |ascii_ci: bool| {
+            // A full DFA: the whole-text search walks most bytes (the
+            // prefilter helps little with case-insensitive phrases), and a
+            // DFA step is one table lookup.
             AhoCorasick::builder()
                 .ascii_case_insensitive(ascii_ci)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(phrases.clone())
                 .map_err(|e| Error::Config {
                     stage: "c4_quality",
@@ -341,8 +345,12 @@ impl C4Quality {
         }) {
             return None;
         }
+        // Non-overlapping matches suffice: a phrase hidden by an overlapping
+        // match is either of the same kind (the line gets the bit anyway) or
+        // a policy phrase after `javascript` ("javascripterms of use"), and
+        // `javascript` is checked first. No phrase crosses a line break.
         let mut matches = Vec::new();
-        for m in self.phrases_ascii.find_overlapping_iter(text) {
+        for m in self.phrases_ascii.find_iter(text) {
             if matches.len() == MAX_DOC_PHRASES {
                 return None;
             }
@@ -535,15 +543,17 @@ mod tests {
             (4, "javascript"),
             (5, "policy"),
             (6, "javascript"),
+            (7, "javascript"),
         ];
         for (extra, last) in [
             ("", None),
-            ("\nOur coo\u{212a}ie policy applies.", Some((9, "policy"))),
+            ("\nOur coo\u{212a}ie policy applies.", Some((10, "policy"))),
         ] {
             let text = format!(
                 "{GOOD}\nWe use COOKIES here.\nThis site uses Cookies to work.\n\
                  Read the Privacy Policy first.\nJava Script is not javascript!\n\
-                 Terms of Use apply to all.\nSee [1]java[2]script now.\n{GOOD}\n{GOOD}{extra}"
+                 Terms of Use apply to all.\nSee [1]java[2]script now.\n\
+                 Old javascripterms of use here.\n{GOOD}\n{GOOD}{extra}"
             );
             let (v, doc) = run(&text);
             assert_eq!(v, Verdict::Keep);

@@ -53,8 +53,9 @@ pub(crate) struct Tok {
 pub(crate) struct Tokenizer {
     /// Tokens of the document so far.
     doc: Vec<Tok>,
-    /// Token ranges of the chunks that became more than one token.
-    multi: Vec<(usize, usize)>,
+    /// Whether some chunk's tokens hold a run that an exception with affix
+    /// chars would change (see [`Tokenizer::merge_specials`]).
+    changing_run: bool,
     /// Chars of the chunk being split.
     chars: Vec<char>,
     /// Byte offset of each char in the chunk, plus the chunk length.
@@ -87,8 +88,9 @@ const CACHE_MAX_ENTRIES: usize = 1 << 15;
 struct ChunkCache {
     /// 0: empty, else entry index + 1.
     slots: Vec<u32>,
-    /// (hash, key start in `keys`, key length, first piece in `pieces`, piece count).
-    entries: Vec<(u64, u32, u8, u32, u8)>,
+    /// (hash, key start in `keys`, key length, first piece in `pieces`, piece
+    /// count, whether the pieces hold a changing exception run).
+    entries: Vec<(u64, u32, u8, u32, u8, bool)>,
     keys: Vec<u8>,
     pieces: Vec<(u8, u8)>,
 }
@@ -110,9 +112,10 @@ impl ChunkCache {
         (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as usize & mask
     }
 
-    /// The cached pieces of `s`, or the slot where `s` would go.
+    /// The cached pieces of `s` and its changing-run flag, or the slot
+    /// where `s` would go.
     #[inline]
-    fn get(&self, h: u64, s: &[u8]) -> Result<&[(u8, u8)], usize> {
+    fn get(&self, h: u64, s: &[u8]) -> Result<(&[(u8, u8)], bool), usize> {
         if self.slots.is_empty() {
             return Err(0);
         }
@@ -122,10 +125,10 @@ impl ChunkCache {
             match self.slots[slot] {
                 0 => return Err(slot),
                 e => {
-                    let (eh, ks, kl, ps, pn) = self.entries[e as usize - 1];
+                    let (eh, ks, kl, ps, pn, changing) = self.entries[e as usize - 1];
                     let (ks, ps) = (ks as usize, ps as usize);
                     if eh == h && &self.keys[ks..ks + usize::from(kl)] == s {
-                        return Ok(&self.pieces[ps..ps + usize::from(pn)]);
+                        return Ok((&self.pieces[ps..ps + usize::from(pn)], changing));
                     }
                     slot = (slot + 1) & mask;
                 }
@@ -134,7 +137,7 @@ impl ChunkCache {
     }
 
     /// Remember that `s` (at `base`) split into `toks`.
-    fn insert(&mut self, h: u64, s: &[u8], base: usize, toks: &[Tok], slot: usize) {
+    fn insert(&mut self, h: u64, s: &[u8], base: usize, toks: &[Tok], changing: bool, slot: usize) {
         let mut slot = slot;
         if self.slots.is_empty() || self.entries.len() >= CACHE_MAX_ENTRIES || toks.len() > 255 {
             if toks.len() > 255 {
@@ -153,6 +156,7 @@ impl ChunkCache {
             s.len() as u8,
             self.pieces.len() as u32,
             toks.len() as u8,
+            changing,
         ));
         self.keys.extend_from_slice(s);
         self.pieces.extend(
@@ -191,7 +195,7 @@ impl Tokenizer {
     /// Tokenize `text` into `self.doc`.
     pub(crate) fn tokenize_doc(&mut self, text: &str) {
         self.doc.clear();
-        self.multi.clear();
+        self.changing_run = false;
         let Some(first) = text.chars().next() else {
             return;
         };
@@ -216,7 +220,7 @@ impl Tokenizer {
             if start < text.len() {
                 self.span(text, start, text.len(), in_ws, trigger, specials);
             }
-            if !self.multi.is_empty() {
+            if self.changing_run {
                 self.merge_specials(text, specials);
             }
             return;
@@ -278,7 +282,7 @@ impl Tokenizer {
         if start < text.len() {
             self.span(text, start, text.len(), in_ws, trigger, specials);
         }
-        if !self.multi.is_empty() {
+        if self.changing_run {
             self.merge_specials(text, specials);
         }
     }
@@ -332,25 +336,47 @@ impl Tokenizer {
         } else if self.fast && s.len() <= CACHE_MAX_CHUNK {
             let h = ChunkCache::hash(s.as_bytes());
             match self.cache.get(h, s.as_bytes()) {
-                Ok(pieces) => {
+                Ok((pieces, changing)) => {
                     self.doc.extend(pieces.iter().map(|&(a, b)| Tok {
                         start: start + usize::from(a),
                         end: start + usize::from(b),
                         space: false,
                     }));
+                    self.changing_run |= changing;
                 }
                 Err(slot) => {
                     self.split_chunk(s, start, specials);
+                    let changing = self.has_changing_run(text, specials, first);
+                    self.changing_run |= changing;
                     let toks = &self.doc[first..];
-                    self.cache.insert(h, s.as_bytes(), start, toks, slot);
+                    self.cache
+                        .insert(h, s.as_bytes(), start, toks, changing, slot);
                 }
             }
+            return;
         } else {
             self.split_chunk(s, start, specials);
         }
-        if self.doc.len() - first > 1 {
-            self.multi.push((first, self.doc.len()));
+        self.changing_run |= self.has_changing_run(text, specials, first);
+    }
+
+    /// Whether the tokens of the chunk that starts at token `first` (the last
+    /// tokens of the document) hold a run that an exception would change: a
+    /// function of the chunk's text alone, so it is cached with its split.
+    fn has_changing_run(&mut self, text: &str, specials: &Specials, first: usize) -> bool {
+        let end = self.doc.len();
+        if end - first < 2 {
+            return false;
         }
+        self.spans.clear();
+        for i in first..end {
+            self.find_matches(text, specials, i, end, true);
+            if !self.spans.is_empty() {
+                self.spans.clear();
+                return true;
+            }
+        }
+        false
     }
 
     /// `_split_affixes` + `_attach_tokens` for a chunk `s` at `base` that is not an exception.
@@ -446,19 +472,6 @@ impl Tokenizer {
     /// pieces differ from the tokens it matched (a one-token match never does, see
     /// `gen_tables.py`), so without such a run nothing needs doing.
     fn merge_specials(&mut self, text: &str, specials: &Specials) {
-        self.spans.clear();
-        for k in 0..self.multi.len() {
-            let (first, end) = self.multi[k];
-            for i in first..end {
-                self.find_matches(text, specials, i, end, true);
-            }
-            if !self.spans.is_empty() {
-                break;
-            }
-        }
-        if self.spans.is_empty() {
-            return;
-        }
         self.spans.clear();
         for i in 0..self.doc.len() {
             self.find_matches(text, specials, i, self.doc.len(), false);
