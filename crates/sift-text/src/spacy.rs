@@ -88,11 +88,26 @@ const CACHE_MAX_ENTRIES: usize = 1 << 15;
 struct ChunkCache {
     /// 0: empty, else entry index + 1.
     slots: Vec<u32>,
-    /// (hash, key start in `keys`, key length, first piece in `pieces`, piece
-    /// count, whether the pieces hold a changing exception run).
-    entries: Vec<(u64, u32, u8, u32, u8, bool)>,
+    entries: Vec<CacheEntry>,
     keys: Vec<u8>,
     pieces: Vec<(u8, u8)>,
+}
+
+/// Token byte ranges relative to a chunk's start.
+type Pieces<'a> = &'a [(u8, u8)];
+
+/// One cached chunk split.
+#[derive(Clone, Copy)]
+struct CacheEntry {
+    hash: u64,
+    /// The chunk's text: `keys[key..key + key_len]`.
+    key: u32,
+    key_len: u8,
+    /// Its tokens: `pieces[first..first + count]`.
+    first: u32,
+    count: u8,
+    /// Whether the tokens hold a run that an exception would change.
+    changing: bool,
 }
 
 impl ChunkCache {
@@ -115,7 +130,7 @@ impl ChunkCache {
     /// The cached pieces of `s` and its changing-run flag, or the slot
     /// where `s` would go.
     #[inline]
-    fn get(&self, h: u64, s: &[u8]) -> Result<(&[(u8, u8)], bool), usize> {
+    fn get(&self, h: u64, s: &[u8]) -> Result<(Pieces<'_>, bool), usize> {
         if self.slots.is_empty() {
             return Err(0);
         }
@@ -125,10 +140,11 @@ impl ChunkCache {
             match self.slots[slot] {
                 0 => return Err(slot),
                 e => {
-                    let (eh, ks, kl, ps, pn, changing) = self.entries[e as usize - 1];
-                    let (ks, ps) = (ks as usize, ps as usize);
-                    if eh == h && &self.keys[ks..ks + usize::from(kl)] == s {
-                        return Ok((&self.pieces[ps..ps + usize::from(pn)], changing));
+                    let en = self.entries[e as usize - 1];
+                    let (ks, ps) = (en.key as usize, en.first as usize);
+                    if en.hash == h && &self.keys[ks..ks + usize::from(en.key_len)] == s {
+                        let pieces = &self.pieces[ps..ps + usize::from(en.count)];
+                        return Ok((pieces, en.changing));
                     }
                     slot = (slot + 1) & mask;
                 }
@@ -150,14 +166,14 @@ impl ChunkCache {
             self.pieces.clear();
             slot = Self::slot(h, self.slots.len() - 1);
         }
-        self.entries.push((
-            h,
-            self.keys.len() as u32,
-            s.len() as u8,
-            self.pieces.len() as u32,
-            toks.len() as u8,
+        self.entries.push(CacheEntry {
+            hash: h,
+            key: self.keys.len() as u32,
+            key_len: s.len() as u8,
+            first: self.pieces.len() as u32,
+            count: toks.len() as u8,
             changing,
-        ));
+        });
         self.keys.extend_from_slice(s);
         self.pieces.extend(
             toks.iter()
