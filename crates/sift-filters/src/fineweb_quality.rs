@@ -131,7 +131,14 @@ impl Stage for FinewebQuality {
         // Only `newlines / n_words > new_line_ratio` matters: when even a
         // lower bound on the word count passes, the count does too (and the
         // text need not be tokenized).
-        let at_least = sift_text::min_word_count(text);
+        // Enough words for the ratio (plus one against rounding): counting
+        // stops there.
+        let enough = if c.new_line_ratio > 0.0 {
+            (newlines as f64 / c.new_line_ratio).ceil() as usize + 1
+        } else {
+            usize::MAX
+        };
+        let at_least = sift_text::min_word_count_up_to(text, enough);
         // (`new_line_ratio` is finite: `<=` is the negation of `>`.)
         if at_least > 0 && newlines as f64 / at_least as f64 <= c.new_line_ratio {
             return Verdict::Keep;

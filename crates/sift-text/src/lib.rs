@@ -86,6 +86,13 @@ pub fn split_words<'a>(text: &'a str, out: &mut Vec<&'a str>) {
 /// least one word; with `IS_ALPHA` in the text (see [`split_words`]) the
 /// bound is 0.
 pub fn min_word_count(text: &str) -> usize {
+    min_word_count_up_to(text, usize::MAX)
+}
+
+/// [`min_word_count`], but counting stops at `cap`: for a caller that only
+/// asks whether there are at least `cap` words, most of the text need not
+/// be read.
+pub fn min_word_count_up_to(text: &str, cap: usize) -> usize {
     if text.contains(POISON) {
         return 0;
     }
@@ -93,7 +100,7 @@ pub fn min_word_count(text: &str) -> usize {
     let mut in_word = false;
     let bytes = text.as_bytes();
     let mut i = 0usize;
-    while i < bytes.len() {
+    while i < bytes.len() && runs < cap {
         let b = bytes[i];
         let space = if b.is_ascii() {
             i += 1;
@@ -203,6 +210,13 @@ mod tests {
                 n,
                 pystr::split(text).count() * usize::from(!text.contains(POISON))
             );
+            for cap in 0..=n + 1 {
+                assert_eq!(
+                    min_word_count_up_to(text, cap),
+                    n.min(cap),
+                    "{text:?} {cap}"
+                );
+            }
         }
     }
 

@@ -179,9 +179,10 @@ impl<'a> Iterator for SplitLines<'a> {
 }
 
 /// Byte offset and UTF-8 length of the first [`is_line_break`] char of `s`
-/// (valid UTF-8). Scans 8 bytes at a time: a word without a byte below
-/// 0x1f and without the lead bytes 0xC2 (U+0085) and 0xE2 (U+2028/9)
-/// cannot hold a line break, so decoding happens only near candidates.
+/// (valid UTF-8). Looks at 8 bytes at a time: a word without a byte below
+/// 0x1f and without the lead bytes 0xC2 (U+0085) and 0xE2 (U+2028/9) holds
+/// no line break, so only the words with a candidate (a tab, a curly quote)
+/// are looked at byte by byte.
 #[inline]
 fn find_line_break(s: &[u8]) -> Option<(usize, usize)> {
     const LO: u64 = 0x0101_0101_0101_0101;
@@ -190,21 +191,26 @@ fn find_line_break(s: &[u8]) -> Option<(usize, usize)> {
     let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
     let has_less = |x: u64, n: u64| x.wrapping_sub(LO * n) & !x & HI;
     let mut i = 0;
-    while let Some(w) = s.get(i..).and_then(|r| r.first_chunk::<8>()) {
-        let x = u64::from_le_bytes(*w);
-        if has_less(x, 0x1f) | has_zero(x ^ (LO * 0xc2)) | has_zero(x ^ (LO * 0xe2)) != 0 {
-            break;
-        }
-        i += 8;
-    }
     while i < s.len() {
-        match s[i] {
-            b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1e => return Some((i, 1)),
-            0xc2 if s.get(i + 1) == Some(&0x85) => return Some((i, 2)),
-            0xe2 if s.get(i + 1) == Some(&0x80) && matches!(s.get(i + 2), Some(0xa8 | 0xa9)) => {
-                return Some((i, 3))
+        if let Some(w) = s[i..].first_chunk::<8>() {
+            let x = u64::from_le_bytes(*w);
+            if has_less(x, 0x1f) | has_zero(x ^ (LO * 0xc2)) | has_zero(x ^ (LO * 0xe2)) == 0 {
+                i += 8;
+                continue;
             }
-            _ => i += 1,
+        }
+        let end = (i + 8).min(s.len());
+        while i < end {
+            match s[i] {
+                b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1e => return Some((i, 1)),
+                0xc2 if s.get(i + 1) == Some(&0x85) => return Some((i, 2)),
+                0xe2 if s.get(i + 1) == Some(&0x80)
+                    && matches!(s.get(i + 2), Some(0xa8 | 0xa9)) =>
+                {
+                    return Some((i, 3))
+                }
+                _ => i += 1,
+            }
         }
     }
     None
