@@ -165,7 +165,7 @@ impl Stage for GopherRepetition {
         with_doc_words(doc, |_, words| {
             with_ngrams(words, |g| {
                 for (&(n, frac), reason) in c.top_n_grams.iter().zip(&self.top_reasons) {
-                    if words.len() < n {
+                    if words.len() < n || g.top_ngram_bound(n) as f64 / total <= frac {
                         continue;
                     }
                     if g.top_ngram_chars(n) as f64 / total > frac {
@@ -262,6 +262,9 @@ struct NgramScratch {
     /// Per word: the word-id n-gram (n = `Ngrams::rare_n`) starting there
     /// occurs once (see [`Ngrams::top_ngram_chars`]).
     rare: Vec<bool>,
+    /// Per word id: occurrences, and the word's length in chars.
+    id_count: Vec<u32>,
+    id_chars: Vec<u32>,
     table: Table,
 }
 
@@ -362,6 +365,10 @@ fn sub_mod(a: u64, b: u64) -> u64 {
 /// words (top n-grams) or bytes (repeated n-grams), so results are exact.
 struct Ngrams<'w, 's> {
     words: &'w [&'w str],
+    /// The largest `occurrences * chars` of a word, and the largest
+    /// occurrence count (see [`Ngrams::top_ngram_bound`]).
+    word_most_chars: usize,
+    word_most: usize,
     /// Word id per word: equal ids for equal words.
     ids: &'s [u32],
     /// The words' bytes, concatenated.
@@ -400,6 +407,8 @@ impl<'w, 's> Ngrams<'w, 's> {
         s.id_hash.clear();
         s.ids.clear();
         s.lone.clear();
+        s.id_count.clear();
+        s.id_chars.clear();
         // Word ids by interning in the table (`count` holds the id).
         s.table.reset(n);
         let (mut h, mut g, mut chars, mut next_id) = (0u64, 0u64, 0usize, 0u32);
@@ -417,12 +426,19 @@ impl<'w, 's> Ngrams<'w, 's> {
                 wh = mul_mod(wh, BASE).wrapping_add(u64::from(b) + 1);
             }
             s.byte_hash.push(h);
-            chars += if w.is_ascii() { w.len() } else { pystr::len(w) };
+            let w_chars = if w.is_ascii() { w.len() } else { pystr::len(w) };
+            chars += w_chars;
             s.char_off.push(chars);
             let id = match s.table.find(wh, |f| words[f] == *w) {
-                Ok(slot) => s.table.slots[slot].count,
+                Ok(slot) => {
+                    let id = s.table.slots[slot].count;
+                    s.id_count[id as usize] += 1;
+                    id
+                }
                 Err(slot) => {
                     s.table.insert(slot, wh, i, next_id);
+                    s.id_count.push(1);
+                    s.id_chars.push(w_chars as u32);
                     next_id += 1;
                     next_id - 1
                 }
@@ -443,8 +459,15 @@ impl<'w, 's> Ngrams<'w, 's> {
                 s.pow.push(p);
             }
         }
+        let (mut most_chars, mut most) = (0usize, 0usize);
+        for (&count, &chars) in s.id_count.iter().zip(&s.id_chars) {
+            most_chars = most_chars.max(count as usize * chars as usize);
+            most = most.max(count as usize);
+        }
         Ngrams {
             words,
+            word_most_chars: most_chars,
+            word_most: most,
             ids: &s.ids,
             cat: &s.cat,
             byte_off: &s.byte_off,
@@ -553,6 +576,15 @@ impl<'w, 's> Ngrams<'w, 's> {
             self.byte_hash[i + n],
             mul_mod(self.byte_hash[i], self.pow[len]),
         )
+    }
+
+    /// An upper bound on [`Ngrams::top_ngram_chars`] from word counts alone.
+    /// The top n-gram `w1..wn` occurs at most as often as each of its words,
+    /// so `count * (chars(w1) + .. + chars(wn) + n - 1)` is at most
+    /// `n * max(count(w) * chars(w)) + (n - 1) * max(count(w))`. In ordinary
+    /// prose that is far below the thresholds, and the n-gram count is skipped.
+    fn top_ngram_bound(&self, n: usize) -> usize {
+        n * self.word_most_chars + n.saturating_sub(1) * self.word_most
     }
 
     /// See the free function of the same name.
@@ -766,6 +798,10 @@ mod tests {
             with_ngrams(&words, |g| {
                 for n in 1..=10 {
                     assert_eq!(g.top_ngram_chars(n), naive_top(&words, n), "{words:?} {n}");
+                    assert!(
+                        g.top_ngram_bound(n) >= naive_top(&words, n),
+                        "{words:?} {n}"
+                    );
                 }
                 for n in 1..=10 {
                     assert_eq!(g.repeated_ngram_chars(n), naive_dup(&words, n));
