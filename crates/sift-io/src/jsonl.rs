@@ -3,7 +3,6 @@
 use std::io::BufRead;
 use std::sync::Arc;
 
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sift_core::{Document, Origin, SiftMeta};
@@ -241,57 +240,121 @@ pub enum DocOutput {
     Removed,
 }
 
-struct DocRecord<'a> {
-    doc: &'a Document,
-    text_key: &'a str,
-    id_key: &'a str,
-    mode: DocOutput,
-}
-
-impl Serialize for DocRecord<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let doc = self.doc;
-        let text = match self.mode {
-            DocOutput::Kept => doc.text.as_str(),
-            DocOutput::Removed => doc.original_text(),
-        };
-        let has_id = doc.fields.contains_key(self.id_key);
-        let mut map = s.serialize_map(None)?;
-        if !has_id {
-            map.serialize_entry(self.id_key, &doc.id)?;
-        }
-        let mut wrote_text = false;
-        for (k, v) in &doc.fields {
-            if k == "sift" {
-                continue; // replaced by this run's findings below
-            }
-            if k == self.text_key {
-                map.serialize_entry(k, text)?;
-                wrote_text = true;
-            } else {
-                map.serialize_entry(k, v)?;
-            }
-        }
-        if !wrote_text {
-            map.serialize_entry(self.text_key, text)?;
-        }
-        map.serialize_entry("sift", &doc.sift as &SiftMeta)?;
-        map.end()
-    }
-}
-
-/// Append `doc` as one JSON line to `out`.
+/// Append `doc` as one JSON line to `out`: what `serde_json` writes for
+/// [`DocRecord`], with the text (most of the bytes) escaped by
+/// [`write_json_str`] instead of serde_json's byte-at-a-time loop.
 pub fn write_doc(doc: &Document, fields: &FieldNames, mode: DocOutput, out: &mut Vec<u8>) {
-    let rec = DocRecord {
-        doc,
-        text_key: &fields.text,
-        id_key: &fields.id,
-        mode,
-    };
-    // Serialising into a Vec cannot fail for these types (string keys only).
-    if serde_json::to_writer(&mut *out, &rec).is_ok() {
+    let start = out.len();
+    if write_doc_fields(doc, fields, mode, out).is_ok() {
         out.push(b'\n');
+    } else {
+        // Serialising into a Vec cannot fail for these types (string keys
+        // only); should it, no half record is left behind.
+        out.truncate(start);
     }
+}
+
+fn write_doc_fields(
+    doc: &Document,
+    fields: &FieldNames,
+    mode: DocOutput,
+    out: &mut Vec<u8>,
+) -> serde_json::Result<()> {
+    let text = match mode {
+        DocOutput::Kept => doc.text.as_str(),
+        DocOutput::Removed => doc.original_text(),
+    };
+    let mut first = true;
+    let mut key = |out: &mut Vec<u8>, k: &str| {
+        out.push(if first { b'{' } else { b',' });
+        first = false;
+        write_json_str(out, k);
+        out.push(b':');
+    };
+    if !doc.fields.contains_key(&fields.id) {
+        key(out, &fields.id);
+        write_json_str(out, &doc.id);
+    }
+    let mut wrote_text = false;
+    for (k, v) in &doc.fields {
+        if k == "sift" {
+            continue; // replaced by this run's findings below
+        }
+        key(out, k);
+        if *k == fields.text {
+            write_json_str(out, text);
+            wrote_text = true;
+        } else {
+            serde_json::to_writer(&mut *out, v)?;
+        }
+    }
+    if !wrote_text {
+        key(out, &fields.text);
+        write_json_str(out, text);
+    }
+    key(out, "sift");
+    serde_json::to_writer(&mut *out, &doc.sift as &SiftMeta)?;
+    out.push(b'}');
+    Ok(())
+}
+
+/// Append `s` as a JSON string, escaped exactly as `serde_json` does
+/// (`\"`, `\\`, `\b \f \n \r \t`, other controls as `\u00xx`, all else
+/// verbatim). Runs without such bytes are found 8 bytes at a time.
+pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Non-zero iff some byte of `x` is zero / below `n` (n <= 0x80).
+    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let has_less = |x: u64, n: u64| x.wrapping_sub(LO * n) & !x & HI;
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let (mut run, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        if let Some(w) = bytes[i..].first_chunk::<8>() {
+            let x = u64::from_le_bytes(*w);
+            if has_less(x, 0x20)
+                | has_zero(x ^ (LO * u64::from(b'"')))
+                | has_zero(x ^ (LO * u64::from(b'\\')))
+                == 0
+            {
+                i += 8;
+                continue;
+            }
+        }
+        let end = (i + 8).min(bytes.len());
+        while i < end {
+            let b = bytes[i];
+            let esc: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                0x08 => b"\\b",
+                0x0c => b"\\f",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0..=0x1f => b"",
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            out.extend_from_slice(&bytes[run..i]);
+            if esc.is_empty() {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            } else {
+                out.extend_from_slice(esc);
+            }
+            i += 1;
+            run = i;
+        }
+    }
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
 }
 
 /// Append a rejection as one JSON line to `out`.
@@ -304,6 +367,107 @@ pub fn write_rejected(rej: &Rejected, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::ser::{SerializeMap, Serializer};
+
+    /// The record [`write_doc`] writes, as a `Serialize` type: the reference
+    /// its hand-written output is tested against.
+    struct DocRecord<'a> {
+        doc: &'a Document,
+        text_key: &'a str,
+        id_key: &'a str,
+        mode: DocOutput,
+    }
+
+    impl serde::Serialize for DocRecord<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let doc = self.doc;
+            let text = match self.mode {
+                DocOutput::Kept => doc.text.as_str(),
+                DocOutput::Removed => doc.original_text(),
+            };
+            let has_id = doc.fields.contains_key(self.id_key);
+            let mut map = s.serialize_map(None)?;
+            if !has_id {
+                map.serialize_entry(self.id_key, &doc.id)?;
+            }
+            let mut wrote_text = false;
+            for (k, v) in &doc.fields {
+                if k == "sift" {
+                    continue; // replaced by this run's findings below
+                }
+                if k == self.text_key {
+                    map.serialize_entry(k, text)?;
+                    wrote_text = true;
+                } else {
+                    map.serialize_entry(k, v)?;
+                }
+            }
+            if !wrote_text {
+                map.serialize_entry(self.text_key, text)?;
+            }
+            map.serialize_entry("sift", &doc.sift as &SiftMeta)?;
+            map.end()
+        }
+    }
+
+    #[test]
+    fn json_strings_are_escaped_like_serde_json() {
+        let mut cases: Vec<String> = (0u32..0x800)
+            .filter_map(char::from_u32)
+            .map(String::from)
+            .collect();
+        let all: String = (0u8..0x80).map(char::from).collect();
+        for pad in 0..17 {
+            let p = "a".repeat(pad);
+            cases.push(format!("{p}{all}{p}é\u{2028}😀\"\\{p}"));
+            cases.push(format!("{p}\n{p}"));
+        }
+        for s in cases {
+            let mut ours = Vec::new();
+            write_json_str(&mut ours, &s);
+            let theirs = serde_json::to_vec(&s).expect("string");
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs)
+            );
+        }
+    }
+
+    #[test]
+    fn documents_are_written_as_serde_json_writes_them() {
+        let input = b"{\"url\":\"u\\\"\\n\",\"text\":\"a\\tb\\u0001\\\\\",\"sift\":{\"old\":1},\"n\":[1,{\"x\":null}]}\n\
+                      {\"text\":\"no id\"}\n{\"id\":\"i\",\"x\":1.5}\n";
+        for rec in read_all(input) {
+            let Record::Doc(mut doc) = rec else { continue };
+            doc.sift
+                .flags
+                .insert("f".into(), serde_json::json!({"s": 0.5}));
+            for mode in [DocOutput::Kept, DocOutput::Removed] {
+                for fields in [
+                    FieldNames::default(),
+                    FieldNames {
+                        text: "body".into(),
+                        id: "url".into(),
+                    },
+                ] {
+                    let mut ours = Vec::new();
+                    write_doc(&doc, &fields, mode, &mut ours);
+                    let rec = DocRecord {
+                        doc: &doc,
+                        text_key: &fields.text,
+                        id_key: &fields.id,
+                        mode,
+                    };
+                    let mut theirs = serde_json::to_vec(&rec).expect("record");
+                    theirs.push(b'\n');
+                    assert_eq!(
+                        String::from_utf8_lossy(&ours),
+                        String::from_utf8_lossy(&theirs)
+                    );
+                }
+            }
+        }
+    }
 
     fn read_all(input: &[u8]) -> Vec<Record> {
         JsonlReader::new(input, Arc::from("t.jsonl"), FieldNames::default())
