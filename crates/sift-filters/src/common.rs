@@ -73,9 +73,13 @@ fn relabel<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
 /// datatrove's `find_duplicates`: walk `items` keeping a set of those seen;
 /// each repeat adds 1 to the element count and its code-point length to the
 /// character count. Returns `(dup_elements, dup_chars)`.
-pub(crate) fn dup_count<'a>(items: impl Iterator<Item = &'a str>) -> (usize, usize) {
+/// `n` is the number of items (the set is sized once instead of growing).
+pub(crate) fn dup_count<'a>(items: impl Iterator<Item = &'a str>, n: usize) -> (usize, usize) {
     let mut seen: std::collections::HashSet<&str, ahash::RandomState> =
-        std::collections::HashSet::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4));
+        std::collections::HashSet::with_capacity_and_hasher(
+            n,
+            ahash::RandomState::with_seeds(1, 2, 3, 4),
+        );
     let (mut elems, mut chars) = (0usize, 0usize);
     for it in items {
         if !seen.insert(it) {

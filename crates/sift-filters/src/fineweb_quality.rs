@@ -123,7 +123,7 @@ impl Stage for FinewebQuality {
             return Verdict::drop_static("short_line_ratio");
         }
         let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
-        let (_, dup_chars) = dup_count(lines());
+        let (_, dup_chars) = dup_count(lines(), n);
         let chars_without_newlines = pystr::len(text) - newlines;
         if dup_chars as f64 / chars_without_newlines as f64 > c.char_duplicates_ratio {
             return Verdict::drop_static("char_dup_ratio");

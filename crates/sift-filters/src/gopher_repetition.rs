@@ -138,7 +138,7 @@ impl Stage for GopherRepetition {
         if c.dup_para_frac > 0.0 || c.dup_para_char_frac > 0.0 {
             let paras = || split_runs(pystr::strip(text), 2);
             n_paras = paras().count();
-            para_dups = dup_count(paras());
+            para_dups = dup_count(paras(), n_paras);
         }
         if c.dup_para_frac > 0.0 && para_dups.0 as f64 / n_paras as f64 > c.dup_para_frac {
             return Verdict::drop_static("dup_para_frac");
@@ -150,7 +150,7 @@ impl Stage for GopherRepetition {
         if c.dup_line_frac > 0.0 || c.dup_line_char_frac > 0.0 {
             let lines = || split_runs(text, 1);
             let n_lines = lines().count();
-            let (dups, chars) = dup_count(lines());
+            let (dups, chars) = dup_count(lines(), n_lines);
             if c.dup_line_frac > 0.0 && dups as f64 / n_lines as f64 > c.dup_line_frac {
                 return Verdict::drop_static("dup_line_frac");
             }
