@@ -260,8 +260,9 @@ fn ends_in_punct(t: &str) -> bool {
 /// a whitespace bit per byte, word starts = non-space after space), only as
 /// far as `max` words. A non-ASCII byte is never whitespace unless it leads
 /// one of the few Unicode spaces (U+0085, U+00A0, U+1680, U+2000..=U+205F,
-/// U+3000: lead bytes C2, E1, E2, E3); a chunk holding such a lead byte and
-/// the rest of the line go byte by byte, decoding only at those leads.
+/// U+3000: lead bytes C2, E1, E2, E3); the chars starting in a chunk that
+/// holds such a lead byte (curly quotes, bullets) are decoded one by one,
+/// and the next chunk starts after the last of them.
 fn count_words(t: &str, max: usize) -> usize {
     const L: u64 = 0x0101_0101_0101_0101;
     const H: u64 = 0x8080_8080_8080_8080;
@@ -272,46 +273,56 @@ fn count_words(t: &str, max: usize) -> usize {
     };
     let bytes = t.as_bytes();
     let mut n = 0;
-    // Bit 7 set: the byte before the current chunk was whitespace (the
-    // start of the line counts as whitespace).
-    let mut prev = 0x80u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for (k, chunk) in chunks.by_ref().enumerate() {
+    // Whether the byte before `i` was whitespace (the start of the line
+    // counts as whitespace).
+    let mut prev_space = true;
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
         let mut b8 = [0u8; 8];
         b8.copy_from_slice(chunk);
         let x = u64::from_le_bytes(b8);
         if x & H != 0 && (eq(x, 0xc2) | eq(x, 0xe1) | eq(x, 0xe2) | eq(x, 0xe3)) != 0 {
-            return count_words_bytewise(t, k * 8, n, prev != 0, max);
+            (i, n, prev_space) = count_words_bytewise(t, i, i + 8, n, prev_space);
+            if n >= max {
+                return max;
+            }
+            continue;
         }
         // Space: == 0x20, or 0x09 <= b < 0x0e; `(x | H) - v` cannot borrow
         // across bytes, and non-ASCII bytes (bit 7 of `x`) are cleared.
         let ge_09 = ((x | H) - 0x09 * L) & H;
         let ge_0e = ((x | H) - 0x0e * L) & H;
         let space = (eq(x, b' ') | (ge_09 & !ge_0e)) & !x & H;
+        let prev = if prev_space { 0x80 } else { 0 };
         let starts = !space & H & ((space << 8) | prev);
         n += starts.count_ones() as usize;
         if n >= max {
             return max;
         }
-        prev = (space >> 56) & 0x80;
+        prev_space = space >> 63 != 0;
+        i += 8;
     }
-    count_words_bytewise(t, bytes.len() - chunks.remainder().len(), n, prev != 0, max)
+    let (_, n, _) = count_words_bytewise(t, i, bytes.len(), n, prev_space);
+    n.min(max)
 }
 
-/// [`count_words`] from byte `from` on, with `n` words counted before it and
-/// `prev_space` telling whether the byte before `from` was whitespace.
-/// `from` may fall inside a char: its continuation bytes are non-space.
+/// [`count_words`] char by char over the chars starting in `from..until`,
+/// with `n` words counted before `from` and `prev_space` telling whether
+/// the byte before `from` was whitespace; returns the position after the
+/// last char read (`until` or just past it), the count and the last
+/// whitespace state. `from` may fall inside a char: its continuation bytes
+/// are non-space.
 fn count_words_bytewise(
     t: &str,
     from: usize,
+    until: usize,
     mut n: usize,
     mut prev_space: bool,
-    max: usize,
-) -> usize {
+) -> (usize, usize, bool) {
     let bytes = t.as_bytes();
     let mut i = from;
-    while i < bytes.len() {
-        let b = bytes[i];
+    while i < until {
+        let Some(&b) = bytes.get(i) else { break };
         let (space, step) = match b {
             0..=0x7f => (is_ascii_space(b), 1),
             0xc2 | 0xe1 | 0xe2 | 0xe3 => t
@@ -321,13 +332,10 @@ fn count_words_bytewise(
             _ => (false, 1),
         };
         n += usize::from(prev_space & !space);
-        if n >= max {
-            return max;
-        }
         prev_space = space;
         i += step;
     }
-    n
+    (i, n, prev_space)
 }
 
 /// A spam candidate's score for family `f`. One function for the decision
@@ -372,20 +380,19 @@ impl JunkLines {
         ev.cues = 0.0;
         ev.terms.clear();
         ev.spans.clear();
-        for m in self.fam.lexicon.find_overlapping_iter(t) {
-            let info = self.fam.terms[m.pattern().as_usize()];
-            if is_word_char(t[..m.start()].chars().next_back())
-                || (!info.prefix && is_word_char(t[m.end()..].chars().next()))
+        self.fam.lexicon_matches(t, |start, end, id| {
+            let info = self.fam.terms[id as usize];
+            if is_word_char(t[..start].chars().next_back())
+                || (!info.prefix && is_word_char(t[end..].chars().next()))
             {
-                continue;
+                return;
             }
-            let id = m.pattern().as_u32();
             if ev.terms.contains(&id) {
-                continue;
+                return;
             }
             ev.terms.push(id);
-            ev.spans.push((m.start(), m.end(), id));
-        }
+            ev.spans.push((start, end, id));
+        });
         // Most lines hold no lexicon term: nothing to weigh.
         if ev.spans.is_empty() {
             return;

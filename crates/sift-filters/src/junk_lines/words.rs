@@ -61,22 +61,70 @@ fn stem_len(b: &[u8]) -> usize {
     }
 }
 
-/// `c.is_alphanumeric()`, answered from ranges for the scripts and
-/// punctuation web text is mostly made of (the standard library binary-
-/// searches its tables for every non-ASCII char). The test checks every
-/// char of these ranges against the standard library.
+/// Chars below this get their answers from [`TABLES`]: Latin, Greek,
+/// Cyrillic, Arabic, the Indic scripts, punctuation.
+const TABLE_END: u32 = 0x3000;
+
+/// Per char below [`TABLE_END`]: bit set in `alnum` when
+/// `c.is_alphanumeric()`, in `lower_self` when `c.to_lowercase()` is `c`
+/// alone. Filled once from the standard library (about a million
+/// instructions), which otherwise searches its tables for every non-ASCII
+/// char.
+struct Tables {
+    alnum: [u64; TABLE_END as usize / 64],
+    lower_self: [u64; TABLE_END as usize / 64],
+}
+
+static TABLES: std::sync::OnceLock<Box<Tables>> = std::sync::OnceLock::new();
+
+fn tables() -> &'static Tables {
+    TABLES.get_or_init(|| {
+        let mut t = Box::new(Tables {
+            alnum: [0; TABLE_END as usize / 64],
+            lower_self: [0; TABLE_END as usize / 64],
+        });
+        for c in (0..TABLE_END).filter_map(char::from_u32) {
+            let (k, bit) = (u32::from(c) as usize / 64, 1u64 << (u32::from(c) % 64));
+            if c.is_alphanumeric() {
+                t.alnum[k] |= bit;
+            }
+            let mut lower = c.to_lowercase();
+            if lower.next() == Some(c) && lower.next().is_none() {
+                t.lower_self[k] |= bit;
+            }
+        }
+        t
+    })
+}
+
+fn bit(table: &[u64], c: char) -> bool {
+    let c = u32::from(c) as usize;
+    table.get(c / 64).is_some_and(|w| w >> (c % 64) & 1 != 0)
+}
+
+/// `c.is_alphanumeric()`: ASCII and the ranges web text is mostly made of
+/// answered at once, other chars below [`TABLE_END`] from a table. The test
+/// checks every char below U+30000 against the standard library.
 pub fn is_alnum(c: char) -> bool {
     match u32::from(c) {
         0..=0x7f => c.is_ascii_alphanumeric(),
-        // General Punctuation (quotes, dashes, spaces): no letter or digit.
-        0x2000..=0x206f => false,
+        0x80..TABLE_END => bit(&tables().alnum, c),
         // CJK symbols and punctuation without the iteration marks and
         // ideographic numbers; fullwidth ASCII punctuation.
         0x3000..=0x3004 | 0x3008..=0x3020 | 0xff01..=0xff0f => false,
-        // Latin-1 letters, Cyrillic А-я, kana, CJK ideographs, Hangul.
-        0xc0..=0xd6 | 0xd8..=0xf6 | 0xf8..=0xff | 0x410..=0x44f => true,
+        // Kana, CJK ideographs, Hangul.
         0x3041..=0x3096 | 0x30a1..=0x30fa | 0x4e00..=0x9fff | 0xac00..=0xd7a3 => true,
         _ => c.is_alphanumeric(),
+    }
+}
+
+/// Appends `c.to_lowercase()` to `buf`, from a table for the (many) chars
+/// below [`TABLE_END`] that are their own lowercase.
+fn push_lowercase(buf: &mut String, c: char) {
+    if u32::from(c) < TABLE_END && bit(&tables().lower_self, c) {
+        buf.push(c);
+    } else {
+        buf.extend(c.to_lowercase());
     }
 }
 
@@ -93,7 +141,9 @@ impl Tokenizer {
             return Some(fnv1a_ascii_lower(&b[..stem_len(b)]));
         }
         self.buf.clear();
-        self.buf.extend(w.chars().flat_map(char::to_lowercase));
+        for c in w.chars() {
+            push_lowercase(&mut self.buf, c);
+        }
         let b = self.buf.as_bytes();
         Some(fnv1a(&b[..stem_len(b)]))
     }
@@ -251,6 +301,15 @@ mod tests {
     fn is_alnum_is_the_standard_library_answer() {
         for c in (0u32..0x3_0000).filter_map(char::from_u32) {
             assert_eq!(is_alnum(c), c.is_alphanumeric(), "U+{:04X}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn push_lowercase_is_to_lowercase() {
+        for c in (0u32..0x3_0000).filter_map(char::from_u32) {
+            let mut buf = String::new();
+            push_lowercase(&mut buf, c);
+            assert_eq!(buf, c.to_lowercase().collect::<String>(), "U+{:04X}", u32::from(c));
         }
     }
 
