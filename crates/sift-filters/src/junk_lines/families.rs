@@ -6,7 +6,9 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 use regex::{Regex, RegexSet, RegexSetBuilder};
 
 use crate::Error;
@@ -314,8 +316,9 @@ pub struct Families {
     pub edge_set: WholeLineSet,
     /// Inline junk stripped from kept lines (None: no inline patterns).
     pub inline: Option<Regex>,
-    /// Lexicon automaton (ASCII case-insensitive).
-    pub lexicon: AhoCorasick,
+    /// Lexicon automaton (ASCII case-insensitive), walked by
+    /// [`Families::lexicon_matches`].
+    pub lexicon: DFA,
     /// Meaning of each lexicon pattern.
     pub terms: Vec<TermInfo>,
     /// Text of each lexicon pattern (for explanations).
@@ -412,10 +415,11 @@ impl Families {
                 })?,
             )
         };
-        let lexicon = AhoCorasick::builder()
+        // No prefilter: `lexicon_matches` walks every byte anyway.
+        let lexicon = DFA::builder()
             .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::Standard)
+            .prefilter(false)
             .build(&lex_pats)
             .map_err(|e| Error::Config {
                 stage: STAGE,
@@ -467,6 +471,38 @@ impl Families {
             cache.push((key, Arc::clone(&f)));
         }
         Ok(f)
+    }
+
+    /// Every lexicon match in `t` as `(start, end, pattern)`, in the order
+    /// of `AhoCorasick::find_overlapping_iter` (by end, then in the match
+    /// state's order). A plain walk of the DFA: the crate's overlapping
+    /// iterator pays bookkeeping per byte and per call, four times the walk.
+    pub fn lexicon_matches(&self, t: &str, mut f: impl FnMut(usize, usize, u32)) {
+        let lex = &self.lexicon;
+        let Ok(mut sid) = lex.start_state(Anchored::No) else {
+            return;
+        };
+        let mut report = |sid, end: usize| {
+            for k in 0..lex.match_len(sid) {
+                let pid = lex.match_pattern(sid, k);
+                f(end - lex.pattern_len(pid), end, pid.as_u32());
+            }
+        };
+        // An empty pattern would make the start state a match state.
+        if lex.is_match(sid) {
+            report(sid, 0);
+        }
+        for (i, &b) in t.as_bytes().iter().enumerate() {
+            sid = lex.next_state(Anchored::No, sid, b);
+            if lex.is_special(sid) {
+                if lex.is_dead(sid) {
+                    return;
+                }
+                if lex.is_match(sid) {
+                    report(sid, i + 1);
+                }
+            }
+        }
     }
 
     /// Names of every embedded family.
@@ -532,6 +568,31 @@ mod tests {
             set.first_family("The menu (opens in new window) is long"),
             None
         );
+    }
+
+    #[test]
+    fn lexicon_walk_is_the_overlapping_iterator() {
+        let f = Families::compile(|_| true).expect("embedded families compile");
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&f.term_text)
+            .expect("builds");
+        for t in [
+            "Buy Viagra online, cheap CIALIS without prescription!!!",
+            "best online casino bonus — free spins, casinos and slots",
+            "payday loans, title loans: bad credit loan approval",
+            "",
+            "Ünïcödé naïve café, 東京 — nothing here",
+        ] {
+            let mut walk = Vec::new();
+            f.lexicon_matches(t, |s, e, id| walk.push((s, e, id)));
+            let iter: Vec<_> = ac
+                .find_overlapping_iter(t)
+                .map(|m| (m.start(), m.end(), m.pattern().as_u32()))
+                .collect();
+            assert_eq!(walk, iter, "{t}");
+        }
     }
 
     #[test]

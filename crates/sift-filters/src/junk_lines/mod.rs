@@ -260,8 +260,9 @@ fn ends_in_punct(t: &str) -> bool {
 /// a whitespace bit per byte, word starts = non-space after space), only as
 /// far as `max` words. A non-ASCII byte is never whitespace unless it leads
 /// one of the few Unicode spaces (U+0085, U+00A0, U+1680, U+2000..=U+205F,
-/// U+3000: lead bytes C2, E1, E2, E3); a chunk holding such a lead byte and
-/// the rest of the line go byte by byte, decoding only at those leads.
+/// U+3000: lead bytes C2, E1, E2, E3); the chars starting in a chunk where
+/// such a lead byte does start a space are read one by one, and the next
+/// chunk starts after the last of them.
 fn count_words(t: &str, max: usize) -> usize {
     const L: u64 = 0x0101_0101_0101_0101;
     const H: u64 = 0x8080_8080_8080_8080;
@@ -272,62 +273,105 @@ fn count_words(t: &str, max: usize) -> usize {
     };
     let bytes = t.as_bytes();
     let mut n = 0;
-    // Bit 7 set: the byte before the current chunk was whitespace (the
-    // start of the line counts as whitespace).
-    let mut prev = 0x80u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for (k, chunk) in chunks.by_ref().enumerate() {
+    // Whether the byte before `i` was whitespace (the start of the line
+    // counts as whitespace).
+    let mut prev_space = true;
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
         let mut b8 = [0u8; 8];
         b8.copy_from_slice(chunk);
         let x = u64::from_le_bytes(b8);
-        if x & H != 0 && (eq(x, 0xc2) | eq(x, 0xe1) | eq(x, 0xe2) | eq(x, 0xe3)) != 0 {
-            return count_words_bytewise(t, k * 8, n, prev != 0, max);
+        let leads = if x & H != 0 {
+            eq(x, 0xc2) | eq(x, 0xe1) | eq(x, 0xe2) | eq(x, 0xe3)
+        } else {
+            0
+        };
+        if leads != 0 && starts_unicode_space(bytes, i, leads) {
+            (i, n, prev_space) = count_words_bytewise(t, i, i + 8, n, prev_space);
+            if n >= max {
+                return max;
+            }
+            continue;
         }
         // Space: == 0x20, or 0x09 <= b < 0x0e; `(x | H) - v` cannot borrow
         // across bytes, and non-ASCII bytes (bit 7 of `x`) are cleared.
         let ge_09 = ((x | H) - 0x09 * L) & H;
         let ge_0e = ((x | H) - 0x0e * L) & H;
         let space = (eq(x, b' ') | (ge_09 & !ge_0e)) & !x & H;
+        let prev = if prev_space { 0x80 } else { 0 };
         let starts = !space & H & ((space << 8) | prev);
         n += starts.count_ones() as usize;
         if n >= max {
             return max;
         }
-        prev = (space >> 56) & 0x80;
+        prev_space = space >> 63 != 0;
+        i += 8;
     }
-    count_words_bytewise(t, bytes.len() - chunks.remainder().len(), n, prev != 0, max)
+    let (_, n, _) = count_words_bytewise(t, i, bytes.len(), n, prev_space);
+    n.min(max)
 }
 
-/// [`count_words`] from byte `from` on, with `n` words counted before it and
-/// `prev_space` telling whether the byte before `from` was whitespace.
-/// `from` may fall inside a char: its continuation bytes are non-space.
+/// Whether a byte flagged in `leads` (bit 7 of each byte of the chunk at
+/// `i`) starts a Unicode space. Curly quotes, dashes and bullets share the
+/// lead bytes but are not spaces: the chunk then stays on the fast path,
+/// where every non-ASCII byte is non-space.
+fn starts_unicode_space(bytes: &[u8], i: usize, leads: u64) -> bool {
+    let mut m = leads;
+    while m != 0 {
+        let k = (m.trailing_zeros() / 8) as usize;
+        if unicode_space_len(bytes.get(i + k..).unwrap_or_default()) > 0 {
+            return true;
+        }
+        m &= m - 1;
+    }
+    false
+}
+
+/// [`count_words`] char by char over the chars starting in `from..until`,
+/// with `n` words counted before `from` and `prev_space` telling whether
+/// the byte before `from` was whitespace; returns the position after the
+/// last char read (`until` or just past it), the count and the last
+/// whitespace state. `from` may fall inside a char: its continuation bytes
+/// are non-space.
 fn count_words_bytewise(
     t: &str,
     from: usize,
+    until: usize,
     mut n: usize,
     mut prev_space: bool,
-    max: usize,
-) -> usize {
+) -> (usize, usize, bool) {
     let bytes = t.as_bytes();
     let mut i = from;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (space, step) = match b {
-            0..=0x7f => (is_ascii_space(b), 1),
-            0xc2 | 0xe1 | 0xe2 | 0xe3 => t
-                .get(i..)
-                .and_then(|rest| rest.chars().next())
-                .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8())),
-            _ => (false, 1),
+    while i < until {
+        let Some(&b) = bytes.get(i) else { break };
+        let (space, step) = if b < 0x80 {
+            (is_ascii_space(b), 1)
+        } else {
+            // Other bytes of a non-space char are non-space: one at a time.
+            match unicode_space_len(&bytes[i..]) {
+                0 => (false, 1),
+                len => (true, len),
+            }
         };
         n += usize::from(prev_space & !space);
-        if n >= max {
-            return max;
-        }
         prev_space = space;
         i += step;
     }
-    n
+    (i, n, prev_space)
+}
+
+/// Length in bytes of the Unicode space (`char::is_whitespace`, not
+/// ASCII) that `b` starts with, or 0: U+0085, U+00A0, U+1680,
+/// U+2000..=U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+fn unicode_space_len(b: &[u8]) -> usize {
+    match b {
+        [0xc2, 0x85 | 0xa0, ..] => 2,
+        [0xe1, 0x9a, 0x80, ..]
+        | [0xe2, 0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf, ..]
+        | [0xe2, 0x81, 0x9f, ..]
+        | [0xe3, 0x80, 0x80, ..] => 3,
+        _ => 0,
+    }
 }
 
 /// A spam candidate's score for family `f`. One function for the decision
@@ -372,45 +416,47 @@ impl JunkLines {
         ev.cues = 0.0;
         ev.terms.clear();
         ev.spans.clear();
-        for m in self.fam.lexicon.find_overlapping_iter(t) {
-            let info = self.fam.terms[m.pattern().as_usize()];
-            if is_word_char(t[..m.start()].chars().next_back())
-                || (!info.prefix && is_word_char(t[m.end()..].chars().next()))
+        self.fam.lexicon_matches(t, |start, end, id| {
+            let info = self.fam.terms[id as usize];
+            if is_word_char(t[..start].chars().next_back())
+                || (!info.prefix && is_word_char(t[end..].chars().next()))
             {
-                continue;
+                return;
             }
-            let id = m.pattern().as_u32();
             if ev.terms.contains(&id) {
-                continue;
+                return;
             }
             ev.terms.push(id);
-            ev.spans.push((m.start(), m.end(), id));
-        }
+            ev.spans.push((start, end, id));
+        });
         // Most lines hold no lexicon term: nothing to weigh.
         if ev.spans.is_empty() {
             return;
         }
         // An anchor inside a longer anchor of its own family ("loans" inside
-        // "title loans") is the same evidence: count it once.
-        let spans = &ev.spans;
-        let mut keep = vec![true; spans.len()];
-        for (a, &(s, e, id)) in spans.iter().enumerate() {
-            let ta = self.fam.terms[id as usize];
-            keep[a] = !ta.anchor
-                || !spans.iter().any(|&(s2, e2, id2)| {
-                    let tb = self.fam.terms[id2 as usize];
+        // "title loans") is the same evidence: count it once. Compacted in
+        // place: a span dropped earlier lies inside a longer one that is
+        // kept (nesting is transitive, the longest never goes), so checking
+        // against the spans kept so far gives the same answer as against
+        // all of them.
+        let terms = &self.fam.terms;
+        let nested = |(s, e, id): (usize, usize, u32), others: &[(usize, usize, u32)]| {
+            let ta = terms[id as usize];
+            ta.anchor
+                && others.iter().any(|&(s2, e2, id2)| {
+                    let tb = terms[id2 as usize];
                     tb.anchor && tb.family == ta.family && s2 <= s && e <= e2 && e2 - s2 > e - s
-                });
-        }
-        let mut kept_terms = Vec::with_capacity(spans.len());
-        let mut kept_spans = Vec::with_capacity(spans.len());
-        for (k, &span) in spans.iter().enumerate() {
-            if !keep[k] {
+                })
+        };
+        let mut kept = 0;
+        for r in 0..ev.spans.len() {
+            let span = ev.spans[r];
+            if nested(span, &ev.spans[..kept]) || nested(span, &ev.spans[r + 1..]) {
                 continue;
             }
-            let info = self.fam.terms[span.2 as usize];
-            kept_terms.push(span.2);
-            kept_spans.push(span);
+            ev.spans[kept] = span;
+            kept += 1;
+            let info = terms[span.2 as usize];
             if Some(info.family) == self.shared {
                 ev.cues += info.weight;
             } else {
@@ -419,8 +465,9 @@ impl JunkLines {
                 ev.anchored[f] |= info.anchor;
             }
         }
-        ev.terms = kept_terms;
-        ev.spans = kept_spans;
+        ev.spans.truncate(kept);
+        ev.terms.clear();
+        ev.terms.extend(ev.spans.iter().map(|s| s.2));
     }
 
     fn regexes(&self, t: &str, ev: &mut Evidence) {
@@ -957,6 +1004,21 @@ mod tests {
     }
 
     #[test]
+    fn unicode_space_len_is_is_whitespace() {
+        for c in (0x80u32..0x3_0000).filter_map(char::from_u32) {
+            let mut b = [0u8; 4];
+            let len = c.encode_utf8(&mut b).len();
+            let want = if c.is_whitespace() { len } else { 0 };
+            assert_eq!(
+                super::unicode_space_len(&b[..len]),
+                want,
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
+    }
+
+    #[test]
     fn count_words_is_split_whitespace_take() {
         let long_ascii = "word ".repeat(40);
         let late_unicode = format!("{}a\u{a0}b\u{2003}c", "x y ".repeat(10));
@@ -972,7 +1034,7 @@ mod tests {
         ];
         // Every whitespace kind at every offset of the 8-byte chunks.
         let mut seed = 7u64;
-        let generated: Vec<String> = (0..400)
+        let generated: Vec<String> = (0..2000)
             .map(|_| {
                 (0..seed % 90)
                     .map(|_| {
@@ -982,8 +1044,9 @@ mod tests {
                         [
                             ' ', '\t', '\n', '\x0b', '\x0c', '\r', 'a', 'b', '.', '\x1f', '\x08',
                             '\x0e', '!', '\u{a0}', '\u{3000}', 'é', '’', '東', '\u{85}',
-                            '\u{2028}',
-                        ][(seed >> 33) as usize % 20]
+                            '\u{2028}', '\u{1680}', '\u{2000}', '\u{200a}', '\u{200b}', '\u{202f}',
+                            '\u{205f}', '\u{2029}', '\u{2060}', '\u{a1}',
+                        ][(seed >> 33) as usize % 29]
                     })
                     .collect()
             })

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The words are already hashes: use them as is.
 #[derive(Default)]
@@ -27,6 +28,20 @@ impl Hasher for IdentityHasher {
 pub type WordMap<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
 /// Hash set of word hashes.
 pub type WordSet = HashSet<u64, BuildHasherDefault<IdentityHasher>>;
+
+/// ASCII byte -> its lowercase if alphanumeric, else 0.
+const ASCII_WORD: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
 
 /// Reusable tokenizer state (one lowercase buffer).
 #[derive(Default)]
@@ -61,22 +76,94 @@ fn stem_len(b: &[u8]) -> usize {
     }
 }
 
-/// `c.is_alphanumeric()`, answered from ranges for the scripts and
-/// punctuation web text is mostly made of (the standard library binary-
-/// searches its tables for every non-ASCII char). The test checks every
-/// char of these ranges against the standard library.
+/// Chars below this get their answers from [`TABLES`]: Latin, Greek,
+/// Cyrillic, Arabic, the Indic scripts, punctuation.
+const TABLE_END: u32 = 0x3000;
+const BLOCKS: usize = TABLE_END as usize / 64;
+
+/// Per char below [`TABLE_END`], filled from the standard library one
+/// block of 64 chars at a time, when a char of the block is first asked
+/// for (the standard library searches its tables for every non-ASCII
+/// char, hundreds of instructions each). Filling is idempotent, so threads
+/// racing on a block write the same bits.
+struct Tables {
+    /// Bit set when `c.is_alphanumeric()`.
+    alnum: [AtomicU64; BLOCKS],
+    /// Bit set when `c.to_lowercase()` is `c` alone.
+    lower_self: [AtomicU64; BLOCKS],
+    /// Bit set when the block is filled.
+    ready: [AtomicU64; BLOCKS / 64],
+}
+
+static TABLES: Tables = Tables {
+    alnum: [const { AtomicU64::new(0) }; BLOCKS],
+    lower_self: [const { AtomicU64::new(0) }; BLOCKS],
+    ready: [const { AtomicU64::new(0) }; BLOCKS / 64],
+};
+
+/// The block of `c` (below [`TABLE_END`]), filled if needed: its
+/// (alnum, lower_self) bits.
+#[inline]
+fn block(c: u32) -> (u64, u64) {
+    let b = (c / 64) as usize;
+    let (Some(ready), Some(alnum), Some(lower)) = (
+        TABLES.ready.get(b / 64),
+        TABLES.alnum.get(b),
+        TABLES.lower_self.get(b),
+    ) else {
+        return (0, 0);
+    };
+    let flag = 1u64 << (b % 64);
+    if ready.load(Ordering::Acquire) & flag == 0 {
+        fill(b, alnum, lower);
+        ready.fetch_or(flag, Ordering::Release);
+    }
+    (alnum.load(Ordering::Relaxed), lower.load(Ordering::Relaxed))
+}
+
+/// Fills block `b` of [`TABLES`] (once per block and process).
+#[cold]
+fn fill(b: usize, alnum: &AtomicU64, lower: &AtomicU64) {
+    let (mut a, mut l) = (0u64, 0u64);
+    let first = b as u32 * 64;
+    for (k, c) in (first..first + 64).enumerate() {
+        let Some(c) = char::from_u32(c) else { continue };
+        a |= u64::from(c.is_alphanumeric()) << k;
+        let mut low = c.to_lowercase();
+        l |= u64::from(low.next() == Some(c) && low.next().is_none()) << k;
+    }
+    alnum.store(a, Ordering::Relaxed);
+    lower.store(l, Ordering::Relaxed);
+}
+
+/// `c.is_alphanumeric()`: ASCII and the ranges web text is mostly made of
+/// answered at once, other chars below [`TABLE_END`] from a table. The test
+/// checks every char below U+30000 against the standard library.
 pub fn is_alnum(c: char) -> bool {
     match u32::from(c) {
         0..=0x7f => c.is_ascii_alphanumeric(),
-        // General Punctuation (quotes, dashes, spaces): no letter or digit.
+        // Latin-1 letters, Cyrillic А-я; General Punctuation (quotes,
+        // dashes, spaces) holds no letter or digit.
+        0xc0..=0xd6 | 0xd8..=0xf6 | 0xf8..=0xff | 0x410..=0x44f => true,
         0x2000..=0x206f => false,
+        0x80..TABLE_END => block(u32::from(c)).0 >> (u32::from(c) % 64) & 1 != 0,
         // CJK symbols and punctuation without the iteration marks and
         // ideographic numbers; fullwidth ASCII punctuation.
         0x3000..=0x3004 | 0x3008..=0x3020 | 0xff01..=0xff0f => false,
-        // Latin-1 letters, Cyrillic А-я, kana, CJK ideographs, Hangul.
-        0xc0..=0xd6 | 0xd8..=0xf6 | 0xf8..=0xff | 0x410..=0x44f => true,
+        // Kana, CJK ideographs, Hangul.
         0x3041..=0x3096 | 0x30a1..=0x30fa | 0x4e00..=0x9fff | 0xac00..=0xd7a3 => true,
         _ => c.is_alphanumeric(),
+    }
+}
+
+/// Appends `c.to_lowercase()` to `buf`, from a table for the (many) chars
+/// below [`TABLE_END`] that are their own lowercase.
+fn push_lowercase(buf: &mut String, c: char) {
+    let n = u32::from(c);
+    if n < TABLE_END && block(n).1 >> (n % 64) & 1 != 0 {
+        buf.push(c);
+    } else {
+        buf.extend(c.to_lowercase());
     }
 }
 
@@ -93,7 +180,9 @@ impl Tokenizer {
             return Some(fnv1a_ascii_lower(&b[..stem_len(b)]));
         }
         self.buf.clear();
-        self.buf.extend(w.chars().flat_map(char::to_lowercase));
+        for c in w.chars() {
+            push_lowercase(&mut self.buf, c);
+        }
         let b = self.buf.as_bytes();
         Some(fnv1a(&b[..stem_len(b)]))
     }
@@ -122,26 +211,33 @@ impl Tokenizer {
         let (mut h, mut h_prev) = (FNV_OFFSET, FNV_OFFSET);
         let (mut ascii, mut digits) = (true, true);
         let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            let (alnum, len) = if b < 0x80 {
-                (b.is_ascii_alphanumeric(), 1)
-            } else {
-                text.get(i..)
-                    .and_then(|rest| rest.chars().next())
-                    .map_or((false, 1), |c| (is_alnum(c), c.len_utf8()))
-            };
+        while let Some(&b) = bytes.get(i) {
+            // ASCII: one table load says separator (0) or the lowercase
+            // byte to hash.
+            if let Some(&low) = ASCII_WORD.get(usize::from(b)) {
+                if low != 0 {
+                    if start == NONE {
+                        (start, h, ascii, digits) = (i, FNV_OFFSET, true, true);
+                    }
+                    h_prev = h;
+                    h = (h ^ u64::from(low)).wrapping_mul(FNV_PRIME);
+                    digits &= low <= b'9';
+                } else if start != NONE {
+                    self.emit(&text[start..i], (h, h_prev), ascii, digits, &mut f);
+                    start = NONE;
+                }
+                i += 1;
+                continue;
+            }
+            let (alnum, len) = text
+                .get(i..)
+                .and_then(|rest| rest.chars().next())
+                .map_or((false, 1), |c| (is_alnum(c), c.len_utf8()));
             if alnum {
                 if start == NONE {
-                    (start, h, ascii, digits) = (i, FNV_OFFSET, true, true);
+                    start = i;
                 }
-                if b < 0x80 {
-                    h_prev = h;
-                    h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
-                    digits &= b.is_ascii_digit();
-                } else {
-                    (ascii, digits) = (false, false);
-                }
+                (ascii, digits) = (false, false);
             } else if start != NONE {
                 self.emit(&text[start..i], (h, h_prev), ascii, digits, &mut f);
                 start = NONE;
@@ -251,6 +347,20 @@ mod tests {
     fn is_alnum_is_the_standard_library_answer() {
         for c in (0u32..0x3_0000).filter_map(char::from_u32) {
             assert_eq!(is_alnum(c), c.is_alphanumeric(), "U+{:04X}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn push_lowercase_is_to_lowercase() {
+        for c in (0u32..0x3_0000).filter_map(char::from_u32) {
+            let mut buf = String::new();
+            push_lowercase(&mut buf, c);
+            assert_eq!(
+                buf,
+                c.to_lowercase().collect::<String>(),
+                "U+{:04X}",
+                u32::from(c)
+            );
         }
     }
 
