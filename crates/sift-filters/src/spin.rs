@@ -37,6 +37,16 @@ const NAMING_VERBS: &[&str] = &[
     "dubbed", "term", "terms", "termed", "label", "labels", "labelled", "labeled",
 ];
 
+/// Whether `w` is one of [`NAMING_VERBS`] (any case). Asked for every word:
+/// the length and first letter turn almost all of them away first.
+fn is_naming_verb(w: &str) -> bool {
+    let b = w.as_bytes();
+    // `| 0x20` maps only `C N D T L` onto these lowercase letters.
+    (3..=9).contains(&b.len())
+        && matches!(b[0] | 0x20, b'c' | b'n' | b'd' | b't' | b'l')
+        && NAMING_VERBS.iter().any(|v| v.eq_ignore_ascii_case(w))
+}
+
 /// Words that may follow "X and X" when X is a whole noun phrase (a verb,
 /// a preposition, a conjunction); any other word glued to the right side
 /// makes it the start of a longer name.
@@ -348,7 +358,7 @@ impl Spin {
                 }
             }
             // "calls the X the X"
-            if NAMING_VERBS.iter().any(|v| v.eq_ignore_ascii_case(word)) {
+            if is_naming_verb(word) {
                 let mut p = k + 1;
                 if p < n && toks[p].text == "the" {
                     p += 1;
@@ -465,6 +475,17 @@ impl Stage for Spin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn naming_verb_gate_admits_every_naming_verb() {
+        for v in NAMING_VERBS {
+            assert!(
+                is_naming_verb(v) && is_naming_verb(&v.to_uppercase()),
+                "{v}"
+            );
+        }
+        assert!(!is_naming_verb("cal") && !is_naming_verb("recalled") && !is_naming_verb("Dubai"));
+    }
 
     fn spin() -> Spin {
         SpinConfig::default().build("spin").expect("valid")
