@@ -14,7 +14,8 @@
 
 use std::borrow::Cow;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::dfa::DFA;
+use aho_corasick::MatchKind;
 use serde::{Deserialize, Serialize};
 use sift_core::{Document, LineEdit, Stage, Verdict};
 use sift_text::pystr;
@@ -88,9 +89,9 @@ pub struct C4Quality {
     cfg: C4QualityConfig,
     /// The phrases, matched ASCII-case-insensitively (for ASCII lines, the
     /// same as matching the lowercased line).
-    phrases_ascii: AhoCorasick,
+    phrases_ascii: DFA,
     /// The phrases, matched exactly (in the lowercased line).
-    phrases_exact: AhoCorasick,
+    phrases_exact: DFA,
 }
 
 impl C4QualityConfig {
@@ -107,12 +108,12 @@ impl C4QualityConfig {
             .into_iter()
             .chain(POLICY_SUBSTRINGS);
         let build = |ascii_ci: bool| {
-            // A full DFA: the whole-text search walks most bytes (the
-            // prefilter helps little with case-insensitive phrases), and a
-            // DFA step is one table lookup.
-            AhoCorasick::builder()
+            // Searched by `dfa_overlapping_matches`, a walk of every byte:
+            // no prefilter.
+            DFA::builder()
                 .ascii_case_insensitive(ascii_ci)
-                .kind(Some(AhoCorasickKind::DFA))
+                .match_kind(MatchKind::Standard)
+                .prefilter(false)
                 .build(phrases.clone())
                 .map_err(|e| Error::Config {
                     stage: "c4_quality",
@@ -345,18 +346,16 @@ impl C4Quality {
         }) {
             return None;
         }
-        // Non-overlapping matches suffice: a phrase hidden by an overlapping
-        // match is either of the same kind (the line gets the bit anyway) or
-        // a policy phrase after `javascript` ("javascripterms of use"), and
-        // `javascript` is checked first. No phrase crosses a line break.
+        // No phrase crosses a line break, so each match lies in one line.
         let mut matches = Vec::new();
-        for m in self.phrases_ascii.find_iter(text) {
-            if matches.len() == MAX_DOC_PHRASES {
-                return None;
+        let mut too_many = false;
+        crate::common::dfa_overlapping_matches(&self.phrases_ascii, text.as_bytes(), |s, e, p| {
+            too_many |= matches.len() == MAX_DOC_PHRASES;
+            if !too_many {
+                matches.push((s, e, 1u32 << p));
             }
-            matches.push((m.start(), m.end(), 1u32 << m.pattern().as_u32()));
-        }
-        Some(matches)
+        });
+        (!too_many).then_some(matches)
     }
 
     /// Bits of the phrases (see [`LOREM`]) that occur in the lowercased
@@ -374,9 +373,7 @@ impl C4Quality {
             (&self.phrases_exact, low.as_str())
         };
         let mut found = 0u32;
-        for m in ac.find_overlapping_iter(hay) {
-            found |= 1 << m.pattern().as_u32();
-        }
+        crate::common::dfa_overlapping_matches(ac, hay.as_bytes(), |_, _, p| found |= 1 << p);
         found
     }
 }

@@ -5,6 +5,10 @@
 
 use std::cell::RefCell;
 
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::Anchored;
+
 use sift_core::Document;
 
 thread_local! {
@@ -68,6 +72,38 @@ fn with_buf<'t, R>(f: impl FnOnce(&mut Vec<&'t str>) -> R) -> R {
 fn relabel<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
     v.clear();
     v.into_iter().map(|_| "").collect()
+}
+
+/// Every match of `dfa` (built with `MatchKind::Standard`) in `hay` as
+/// `(start, end, pattern)`, in the order of `AhoCorasick::find_overlapping_iter`
+/// (by end, then in the match state's order). A plain walk of the concrete
+/// DFA: the crate's iterators go through a `dyn` automaton and pay
+/// bookkeeping per byte, several times the walk.
+pub(crate) fn dfa_overlapping_matches(dfa: &DFA, hay: &[u8], mut f: impl FnMut(usize, usize, u32)) {
+    let Ok(mut sid) = dfa.start_state(Anchored::No) else {
+        return;
+    };
+    let mut report = |sid, end: usize| {
+        for k in 0..dfa.match_len(sid) {
+            let pid = dfa.match_pattern(sid, k);
+            f(end - dfa.pattern_len(pid), end, pid.as_u32());
+        }
+    };
+    // An empty pattern would make the start state a match state.
+    if dfa.is_match(sid) {
+        report(sid, 0);
+    }
+    for (i, &b) in hay.iter().enumerate() {
+        sid = dfa.next_state(Anchored::No, sid, b);
+        if dfa.is_special(sid) {
+            if dfa.is_dead(sid) {
+                return;
+            }
+            if dfa.is_match(sid) {
+                report(sid, i + 1);
+            }
+        }
+    }
 }
 
 /// datatrove's `find_duplicates`: walk `items` keeping a set of those seen;

@@ -6,9 +6,8 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
-use aho_corasick::{Anchored, MatchKind};
+use aho_corasick::MatchKind;
 use regex::{Regex, RegexSet, RegexSetBuilder};
 
 use crate::Error;
@@ -144,7 +143,9 @@ fn parse_family(name: &str, text: &str) -> Result<RawFamily, Error> {
 /// ASCII word boundaries instead of Unicode ones: the lazy DFA cannot
 /// evaluate a Unicode `\b` next to a non-ASCII character and hands the whole
 /// search to the (much slower) PikeVM; every boundary in the data files sits
-/// next to an ASCII word anyway.
+/// next to an ASCII word anyway. Bounded repetitions `{m,n}` become `{m,}`
+/// (huge automata otherwise); the line-length gates bound them instead (see
+/// `data/junk/README.md`).
 fn dfa_friendly(pattern: &str) -> String {
     // Compiled once: compiling it per pattern was half of the build.
     static BOUNDED: OnceLock<Option<Regex>> = OnceLock::new();
@@ -474,35 +475,10 @@ impl Families {
     }
 
     /// Every lexicon match in `t` as `(start, end, pattern)`, in the order
-    /// of `AhoCorasick::find_overlapping_iter` (by end, then in the match
-    /// state's order). A plain walk of the DFA: the crate's overlapping
-    /// iterator pays bookkeeping per byte and per call, four times the walk.
-    pub fn lexicon_matches(&self, t: &str, mut f: impl FnMut(usize, usize, u32)) {
-        let lex = &self.lexicon;
-        let Ok(mut sid) = lex.start_state(Anchored::No) else {
-            return;
-        };
-        let mut report = |sid, end: usize| {
-            for k in 0..lex.match_len(sid) {
-                let pid = lex.match_pattern(sid, k);
-                f(end - lex.pattern_len(pid), end, pid.as_u32());
-            }
-        };
-        // An empty pattern would make the start state a match state.
-        if lex.is_match(sid) {
-            report(sid, 0);
-        }
-        for (i, &b) in t.as_bytes().iter().enumerate() {
-            sid = lex.next_state(Anchored::No, sid, b);
-            if lex.is_special(sid) {
-                if lex.is_dead(sid) {
-                    return;
-                }
-                if lex.is_match(sid) {
-                    report(sid, i + 1);
-                }
-            }
-        }
+    /// of `AhoCorasick::find_overlapping_iter` (see
+    /// [`crate::common::dfa_overlapping_matches`]).
+    pub fn lexicon_matches(&self, t: &str, f: impl FnMut(usize, usize, u32)) {
+        crate::common::dfa_overlapping_matches(&self.lexicon, t.as_bytes(), f);
     }
 
     /// Names of every embedded family.
