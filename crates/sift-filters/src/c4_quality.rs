@@ -286,9 +286,11 @@ impl C4Quality {
             return Ok(LineFate::Removed("too_few_words"));
         }
         let found = if c.filter_lorem_ipsum || c.filter_javascript || c.filter_policy {
-            match (&line, doc_phrases.matches) {
-                (Cow::Borrowed(l), Some(matches)) => {
-                    let start = l.as_ptr() as usize - doc_phrases.text_start;
+            // A borrowed line is a slice of the text, except the `""` unit
+            // for an empty line (no phrase there either way).
+            let offset = (line.as_ptr() as usize).checked_sub(doc_phrases.text_start);
+            match (&line, doc_phrases.matches, offset) {
+                (Cow::Borrowed(l), Some(matches), Some(start)) if !l.is_empty() => {
                     let end = start + l.len();
                     (matches.iter())
                         .filter(|m| m.0 >= start && m.1 <= end)
@@ -560,6 +562,25 @@ mod tests {
             let expected: Vec<(usize, &str)> = common.iter().copied().chain(last).collect();
             assert_eq!(removed, expected, "{extra:?}");
         }
+    }
+
+    #[test]
+    fn empty_lines_reach_the_phrase_test_when_nothing_removes_them_first() {
+        let stage = C4QualityConfig {
+            filter_no_terminal_punct: false,
+            min_words_per_line: 0,
+            min_num_sentences: 0,
+            ..C4QualityConfig::default()
+        }
+        .build("c4_quality")
+        .expect("valid");
+        let text = format!("{GOOD}\n\n\nUse cookies here\n{GOOD}");
+        let mut doc = Document::new("t", &text);
+        assert_eq!(stage.process(&mut doc), Verdict::Keep);
+        let removed: Vec<(usize, &str)> = (doc.sift.removed_lines.iter())
+            .map(|r| (r.line, r.reason.as_str()))
+            .collect();
+        assert_eq!(removed, [(3, "policy")]);
     }
 
     #[test]
