@@ -134,7 +134,8 @@ impl Stage for FinewebQuality {
         // Enough words for the ratio (plus one against rounding): counting
         // stops there.
         let enough = if c.new_line_ratio > 0.0 {
-            (newlines as f64 / c.new_line_ratio).ceil() as usize + 1
+            // (`as` saturates: a tiny ratio gives usize::MAX, no overflow.)
+            ((newlines as f64 / c.new_line_ratio).ceil() as usize).saturating_add(1)
         } else {
             usize::MAX
         };
@@ -156,6 +157,21 @@ impl Stage for FinewebQuality {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tiny_new_line_ratio_does_not_overflow_the_word_bound() {
+        let s = FinewebQualityConfig {
+            new_line_ratio: 1e-300,
+            ..FinewebQualityConfig::default()
+        }
+        .build("fineweb_quality")
+        .expect("valid");
+        let text = format!("One: {LINE}\nTwo: {LINE}\nThree: {LINE}");
+        assert_eq!(
+            s.process(&mut Document::new("t", &text)),
+            Verdict::drop_static("list_ratio")
+        );
+    }
 
     fn verdict(text: &str) -> Verdict {
         let s = FinewebQualityConfig::default()
