@@ -7,6 +7,7 @@ mod document;
 pub mod lines;
 mod stage;
 mod stats;
+pub mod swar;
 
 pub use document::{Document, Duplicate, LineEdit, Origin, RemovedLine, SiftMeta};
 pub use stage::{Reason, Stage, Verdict};

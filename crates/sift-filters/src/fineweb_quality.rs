@@ -139,7 +139,7 @@ impl Stage for FinewebQuality {
         } else {
             usize::MAX
         };
-        let at_least = sift_text::min_word_count_up_to(text, enough);
+        let at_least = sift_text::min_word_count(text, enough);
         // (`new_line_ratio` is finite: `<=` is the negation of `>`.)
         if at_least > 0 && newlines as f64 / at_least as f64 <= c.new_line_ratio {
             return Verdict::Keep;

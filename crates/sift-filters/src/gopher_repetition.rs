@@ -541,15 +541,10 @@ impl<'w, 's> Ngrams<'w, 's> {
     /// or the number of words; looks at 8 words at a time.
     #[inline]
     fn next_unsure(&self, mut i: usize, n: usize) -> usize {
-        const LO: u64 = 0x0101_0101_0101_0101;
-        const HI: u64 = 0x8080_8080_8080_8080;
         let lone = &self.lone[..];
-        if n < 127 {
-            while let Some(w) = lone.get(i..).and_then(|r| r.first_chunk::<8>()) {
-                // High bit of each byte > n (a carry out of a byte >= 0x80
-                // only reaches higher bytes, so the lowest flag is exact).
-                let x = u64::from_le_bytes(*w);
-                let above = (x.wrapping_add(LO * (127 - n as u64)) | x) & HI;
+        if n < 0x7f {
+            while let Some(x) = sift_core::swar::load(lone, i) {
+                let above = sift_core::swar::any_above(x, n as u8);
                 if above != 0 {
                     return i + (above.trailing_zeros() / 8) as usize;
                 }

@@ -302,23 +302,14 @@ fn write_doc_fields(
 /// (`\"`, `\\`, `\b \f \n \r \t`, other controls as `\u00xx`, all else
 /// verbatim). Runs without such bytes are found 8 bytes at a time.
 pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    // Non-zero iff some byte of `x` is zero / below `n` (n <= 0x80).
-    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    let has_less = |x: u64, n: u64| x.wrapping_sub(LO * n) & !x & HI;
+    use sift_core::swar::{any_below, any_eq, load};
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let (mut run, mut i) = (0usize, 0usize);
     while i < bytes.len() {
-        if let Some(w) = bytes[i..].first_chunk::<8>() {
-            let x = u64::from_le_bytes(*w);
-            if has_less(x, 0x20)
-                | has_zero(x ^ (LO * u64::from(b'"')))
-                | has_zero(x ^ (LO * u64::from(b'\\')))
-                == 0
-            {
+        if let Some(x) = load(bytes, i) {
+            if any_below(x, 0x20) | any_eq(x, b'"') | any_eq(x, b'\\') == 0 {
                 i += 8;
                 continue;
             }

@@ -85,14 +85,10 @@ pub fn split_words<'a>(text: &'a str, out: &mut Vec<&'a str>) {
 /// `isspace`). Tokens never cross whitespace and every such run yields at
 /// least one word; with `IS_ALPHA` in the text (see [`split_words`]) the
 /// bound is 0.
-pub fn min_word_count(text: &str) -> usize {
-    min_word_count_up_to(text, usize::MAX)
-}
-
-/// [`min_word_count`], but counting stops at `cap`: for a caller that only
-/// asks whether there are at least `cap` words, most of the text need not
-/// be read.
-pub fn min_word_count_up_to(text: &str, cap: usize) -> usize {
+///
+/// Counting stops at `cap` (`usize::MAX`: count all): a caller that only asks
+/// whether there are at least `cap` words need not read the rest.
+pub fn min_word_count(text: &str, cap: usize) -> usize {
     if text.contains(POISON) {
         return 0;
     }
@@ -204,18 +200,14 @@ mod tests {
             "IS_ALPHA a",
             ":) :-) 10km 5'5\"",
         ] {
-            let n = min_word_count(text);
+            let n = min_word_count(text, usize::MAX);
             assert!(n <= words(text).len(), "{text:?}");
             assert_eq!(
                 n,
                 pystr::split(text).count() * usize::from(!text.contains(POISON))
             );
             for cap in 0..=n + 1 {
-                assert_eq!(
-                    min_word_count_up_to(text, cap),
-                    n.min(cap),
-                    "{text:?} {cap}"
-                );
+                assert_eq!(min_word_count(text, cap), n.min(cap), "{text:?} {cap}");
             }
         }
     }

@@ -185,16 +185,11 @@ impl<'a> Iterator for SplitLines<'a> {
 /// are looked at byte by byte.
 #[inline]
 fn find_line_break(s: &[u8]) -> Option<(usize, usize)> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    // Non-zero iff some byte of `x` is zero / below `n` (n <= 0x80).
-    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    let has_less = |x: u64, n: u64| x.wrapping_sub(LO * n) & !x & HI;
+    use sift_core::swar::{any_below, any_eq, load};
     let mut i = 0;
     while i < s.len() {
-        if let Some(w) = s[i..].first_chunk::<8>() {
-            let x = u64::from_le_bytes(*w);
-            if has_less(x, 0x1f) | has_zero(x ^ (LO * 0xc2)) | has_zero(x ^ (LO * 0xe2)) == 0 {
+        if let Some(x) = load(s, i) {
+            if any_below(x, 0x1f) | any_eq(x, 0xc2) | any_eq(x, 0xe2) == 0 {
                 i += 8;
                 continue;
             }

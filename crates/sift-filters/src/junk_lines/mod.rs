@@ -264,23 +264,14 @@ fn ends_in_punct(t: &str) -> bool {
 /// such a lead byte does start a space are read one by one, and the next
 /// chunk starts after the last of them.
 fn count_words(t: &str, max: usize) -> usize {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
-    // Bit 7 of each byte: the byte equals `v`.
-    let eq = |x: u64, v: u8| {
-        let y = x ^ (u64::from(v) * L);
-        !(((y & !H) + !H) | y) & H
-    };
+    use sift_core::swar::{eq, load, HI as H, LO as L};
     let bytes = t.as_bytes();
     let mut n = 0;
     // Whether the byte before `i` was whitespace (the start of the line
     // counts as whitespace).
     let mut prev_space = true;
     let mut i = 0;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut b8 = [0u8; 8];
-        b8.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(b8);
+    while let Some(x) = load(bytes, i) {
         let leads = if x & H != 0 {
             eq(x, 0xc2) | eq(x, 0xe1) | eq(x, 0xe2) | eq(x, 0xe3)
         } else {
