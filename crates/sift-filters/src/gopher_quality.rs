@@ -143,11 +143,16 @@ const CONTENT: u8 = 1;
 /// [`ASCII_FLAGS`] bit: alphabetic (`pystr::is_alpha`).
 const ALPHA: u8 = 2;
 
-/// [`CONTENT`] and [`ALPHA`] of each ASCII char.
-const ASCII_FLAGS: [u8; 128] = {
-    let mut t = [0u8; 128];
+/// [`ASCII_FLAGS`] bit: a byte of a non-ASCII char (the word takes the
+/// per-char path).
+const NON_ASCII: u8 = 4;
+
+/// [`CONTENT`] and [`ALPHA`] of each ASCII char; [`NON_ASCII`] above.
+const ASCII_FLAGS: [u8; 256] = {
+    let mut t = [NON_ASCII; 256];
     let mut i = 0;
     while i < 128 {
+        t[i] = 0;
         if ASCII_PUNCTUATION & (1u128 << i) == 0 {
             t[i] |= CONTENT;
         }
@@ -178,35 +183,39 @@ impl GopherQuality {
         let mut content_chars = 0usize;
         let mut n_alpha_words = 0usize;
         let mut stop_seen = 0u64;
+        // Only `distinct stop words < min_stop_words` is asked: once enough
+        // are seen, words are no longer looked up.
+        let mut stops_needed = c.min_stop_words > 0;
         for w in words {
-            let mut is_content = false;
-            let mut has_alpha = false;
-            let mut len = 0usize;
-            if w.is_ascii() {
-                len = w.len();
-                let mut flags = 0u8;
-                for &b in w.as_bytes() {
-                    flags |= ASCII_FLAGS[usize::from(b & 0x7f)];
-                }
+            let (is_content, has_alpha, len);
+            let bytes = w.as_bytes();
+            let mut flags = 0u8;
+            for &b in bytes {
+                flags |= ASCII_FLAGS[usize::from(b)];
+            }
+            if flags & NON_ASCII == 0 {
+                len = bytes.len();
                 is_content = flags & CONTENT != 0;
                 has_alpha = flags & ALPHA != 0;
             } else {
+                let (mut l, mut content, mut alpha) = (0usize, false, false);
                 for ch in w.chars() {
-                    len += 1;
-                    is_content |= !is_punctuation(ch);
-                    has_alpha |= pystr::is_alpha(ch);
+                    l += 1;
+                    content |= !is_punctuation(ch);
+                    alpha |= pystr::is_alpha(ch);
                 }
+                (len, is_content, has_alpha) = (l, content, alpha);
             }
             if is_content {
                 n_content += 1;
                 content_chars += len;
             }
             n_alpha_words += usize::from(has_alpha);
-            if self.stop_lens & (1u64 << w.len().min(63)) == 0 {
+            if !stops_needed || self.stop_lens & (1u64 << w.len().min(63)) == 0 {
                 continue;
             }
             if w.len() <= 8 {
-                let p = pack(w.as_bytes());
+                let p = pack(bytes);
                 for &(q, len, i) in &self.short_stops {
                     if q == p && len == w.len() {
                         stop_seen |= 1 << i;
@@ -215,6 +224,7 @@ impl GopherQuality {
             } else if let Ok(i) = self.stop_words.binary_search_by(|s| s.as_str().cmp(w)) {
                 stop_seen |= 1 << i;
             }
+            stops_needed = (stop_seen.count_ones() as usize) < c.min_stop_words;
         }
 
         if c.min_doc_words > 0 && n_content < c.min_doc_words {
