@@ -351,7 +351,9 @@ impl C4Quality {
         // No phrase crosses a line break, so each match lies in one line.
         let mut matches = Vec::new();
         let mut too_many = false;
-        crate::common::dfa_overlapping_matches(&self.phrases_ascii, text.as_bytes(), |s, e, p| {
+        // No phrase holds a `\n`: the text can be walked in pieces.
+        let hay = text.as_bytes();
+        crate::common::dfa_overlapping_matches_split(&self.phrases_ascii, hay, b'\n', |s, e, p| {
             too_many |= matches.len() == MAX_DOC_PHRASES;
             if !too_many {
                 matches.push((s, e, 1u32 << p));

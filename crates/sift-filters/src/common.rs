@@ -106,6 +106,81 @@ pub(crate) fn dfa_overlapping_matches(dfa: &DFA, hay: &[u8], mut f: impl FnMut(u
     }
 }
 
+/// The matches of [`dfa_overlapping_matches`], in another order, for patterns
+/// that never contain the byte `sep`: `hay` is cut after `sep` bytes into
+/// [`LANES`] pieces that are walked in lockstep. The DFA is in its start
+/// state after every `sep` (no pattern prefix holds it), so each piece can be
+/// walked on its own; the walk is a chain of dependent table reads, and four
+/// independent chains go about four times as fast as one.
+pub(crate) fn dfa_overlapping_matches_split(
+    dfa: &DFA,
+    hay: &[u8],
+    sep: u8,
+    mut f: impl FnMut(usize, usize, u32),
+) {
+    let Ok(start) = dfa.start_state(Anchored::No) else {
+        return;
+    };
+    if dfa.is_match(start) || hay.len() < 256 {
+        return dfa_overlapping_matches(dfa, hay, f);
+    }
+    // Piece k starts after the first `sep` at or after k/LANES of the text.
+    let mut bounds = [hay.len(); LANES + 1];
+    bounds[0] = 0;
+    for (k, b) in bounds.iter_mut().enumerate().take(LANES).skip(1) {
+        let from = hay.len() * k / LANES;
+        *b = memchr::memchr(sep, &hay[from..]).map_or(hay.len(), |o| from + o + 1);
+    }
+    for k in 1..LANES {
+        bounds[k] = bounds[k].max(bounds[k - 1]);
+    }
+    let mut report = |sid, end: usize| {
+        for m in 0..dfa.match_len(sid) {
+            let pid = dfa.match_pattern(sid, m);
+            f(end - dfa.pattern_len(pid), end, pid.as_u32());
+        }
+    };
+    let mut sid = [start; LANES];
+    let mut dead = [false; LANES];
+    let common = (0..LANES)
+        .map(|k| bounds[k + 1] - bounds[k])
+        .min()
+        .unwrap_or(0);
+    for i in 0..common {
+        for k in 0..LANES {
+            let at = bounds[k] + i;
+            sid[k] = dfa.next_state(Anchored::No, sid[k], hay[at]);
+            if dfa.is_special(sid[k]) && !dead[k] {
+                if dfa.is_dead(sid[k]) {
+                    dead[k] = true;
+                } else if dfa.is_match(sid[k]) {
+                    report(sid[k], at + 1);
+                }
+            }
+        }
+    }
+    for k in 0..LANES {
+        if dead[k] {
+            continue;
+        }
+        let mut s = sid[k];
+        for at in bounds[k] + common..bounds[k + 1] {
+            s = dfa.next_state(Anchored::No, s, hay[at]);
+            if dfa.is_special(s) {
+                if dfa.is_dead(s) {
+                    break;
+                }
+                if dfa.is_match(s) {
+                    report(s, at + 1);
+                }
+            }
+        }
+    }
+}
+
+/// Independent walks of [`dfa_overlapping_matches_split`].
+const LANES: usize = 4;
+
 /// datatrove's `find_duplicates`: walk `items` keeping a set of those seen;
 /// each repeat adds 1 to the element count and its code-point length to the
 /// character count. Returns `(dup_elements, dup_chars)`.
@@ -612,6 +687,40 @@ mod tests {
     use super::*;
     use serde_json::Value;
     use sift_core::{Document, Stage, Verdict};
+
+    #[test]
+    fn split_walk_finds_the_same_matches() {
+        let pats = ["cookie policy", "use cookies", "javascript", "ok", "kie"];
+        let dfa = DFA::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(pats)
+            .expect("dfa");
+        // Deterministic pseudo-random texts of pattern pieces, words and
+        // newlines, short and long (the split walk starts at 256 bytes).
+        let pieces = [
+            "cookie", " policy", "Use ", "COOKIES", "java", "Script", "ok", "\n", "\n\n", "é", "x",
+        ];
+        let mut seed = 7u64;
+        for len in [0, 3, 40, 90, 300, 2000] {
+            let mut text = String::new();
+            for _ in 0..len {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let (mut one, mut split) = (Vec::new(), Vec::new());
+            dfa_overlapping_matches(&dfa, text.as_bytes(), |s, e, p| one.push((s, e, p)));
+            dfa_overlapping_matches_split(&dfa, text.as_bytes(), b'\n', |s, e, p| {
+                split.push((s, e, p))
+            });
+            split.sort_by_key(|&(s, e, p)| (e, s, p));
+            one.sort_by_key(|&(s, e, p)| (e, s, p));
+            assert!(len < 300 || one.len() > 50, "the test text has matches");
+            assert_eq!(one, split, "{text:?}");
+        }
+    }
 
     /// Real pages with datatrove 0.10.1's decisions (tests/data/README.md).
     const GOLDEN: &str = include_str!("../tests/data/datatrove_golden.jsonl");
