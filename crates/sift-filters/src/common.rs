@@ -164,8 +164,9 @@ pub(crate) fn dfa_overlapping_matches_split(
             continue;
         }
         let mut s = sid[k];
-        for at in bounds[k] + common..bounds[k + 1] {
-            s = dfa.next_state(Anchored::No, s, hay[at]);
+        let from = bounds[k] + common;
+        for (at, &b) in (from..).zip(&hay[from..bounds[k + 1]]) {
+            s = dfa.next_state(Anchored::No, s, b);
             if dfa.is_special(s) {
                 if dfa.is_dead(s) {
                     break;
