@@ -293,8 +293,70 @@ fn write_doc_fields(
         write_json_str(out, text);
     }
     key(out, "sift");
-    serde_json::to_writer(&mut *out, &doc.sift as &SiftMeta)?;
+    write_sift(&doc.sift, out)?;
     out.push(b'}');
+    Ok(())
+}
+
+/// Append `meta` as `serde_json` writes it, with the removed lines (their
+/// text is most of the bytes) escaped by [`write_json_str`].
+fn write_sift(meta: &SiftMeta, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    // Every field named: a new field fails to compile until handled here.
+    let SiftMeta {
+        removed_lines,
+        flags,
+        lang,
+        lang_score,
+        scores,
+        duplicate,
+        reason,
+        stage,
+    } = meta;
+    if removed_lines.is_empty() {
+        return serde_json::to_writer(&mut *out, meta);
+    }
+    // `removed_lines` is the first field; the others follow as serde writes
+    // them.
+    out.extend_from_slice(b"{\"removed_lines\":[");
+    for (i, l) in removed_lines.iter().enumerate() {
+        let sift_core::RemovedLine {
+            line,
+            text,
+            reason,
+            stage,
+        } = l;
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"line\":");
+        serde_json::to_writer(&mut *out, line)?;
+        out.extend_from_slice(b",\"text\":");
+        write_json_str(out, text);
+        out.extend_from_slice(b",\"reason\":");
+        write_json_str(out, reason);
+        out.extend_from_slice(b",\"stage\":");
+        write_json_str(out, stage);
+        out.push(b'}');
+    }
+    out.push(b']');
+    let rest = SiftMeta {
+        removed_lines: Vec::new(),
+        flags: flags.clone(),
+        lang: lang.clone(),
+        lang_score: *lang_score,
+        scores: scores.clone(),
+        duplicate: duplicate.clone(),
+        reason: reason.clone(),
+        stage: stage.clone(),
+    };
+    let rest = serde_json::to_vec(&rest)?;
+    match rest.get(1..) {
+        Some(tail) if rest.len() > 2 => {
+            out.push(b',');
+            out.extend_from_slice(tail);
+        }
+        _ => out.push(b'}'),
+    }
     Ok(())
 }
 
@@ -457,6 +519,50 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn sift_meta_with_removed_lines_is_written_as_serde_json_writes_it() {
+        let line = |i: usize, text: &str| sift_core::RemovedLine {
+            line: i,
+            text: text.into(),
+            reason: "re\"a\\son".into(),
+            stage: "st\u{1}age".into(),
+        };
+        let lines = vec![
+            line(0, ""),
+            line(7, "tab\there \"q\" \\ é ’ \u{7f}\u{1f}\n"),
+            line(123_456, "plain"),
+        ];
+        let mut full = SiftMeta {
+            removed_lines: lines.clone(),
+            lang: Some("en".into()),
+            lang_score: Some(0.1 + 0.2),
+            reason: Some("r".into()),
+            stage: Some("s".into()),
+            duplicate: Some(sift_core::Duplicate {
+                duplicate_of: "d".into(),
+                cluster: Some("c".into()),
+                similarity: Some(0.75),
+            }),
+            ..SiftMeta::default()
+        };
+        full.scores.insert("x".into(), 1e-7);
+        full.flags
+            .insert("spin".into(), serde_json::json!({"score": 2}));
+        let only_lines = SiftMeta {
+            removed_lines: lines,
+            ..SiftMeta::default()
+        };
+        for meta in [full, only_lines, SiftMeta::default()] {
+            let mut ours = Vec::new();
+            write_sift(&meta, &mut ours).expect("write");
+            let theirs = serde_json::to_vec(&meta).expect("serde");
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs)
+            );
         }
     }
 
