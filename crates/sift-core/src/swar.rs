@@ -15,6 +15,27 @@ pub fn load(b: &[u8], i: usize) -> Option<u64> {
         .map(|w| u64::from_le_bytes(*w))
 }
 
+/// Up to 8 bytes as a little-endian word, zero-padded, without a copy
+/// loop: overlapping loads agree on the bytes they share. Bytes past 8 are
+/// ignored.
+#[inline]
+pub fn load_partial(s: &[u8]) -> u64 {
+    let n = s.len();
+    let at = |i: usize| u64::from(s[i]);
+    if n >= 8 {
+        let mut x = [0u8; 8];
+        x.copy_from_slice(&s[..8]);
+        u64::from_le_bytes(x)
+    } else if n >= 4 {
+        let word = |i: usize| u64::from(u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]]));
+        word(0) | word(n - 4) << (8 * (n - 4))
+    } else if n > 0 {
+        at(0) | at(n / 2) << (8 * (n / 2)) | at(n - 1) << (8 * (n - 1))
+    } else {
+        0
+    }
+}
+
 /// Non-zero iff some byte of `x` is below `n` (`n <= 0x80`). The lowest
 /// flag is exact; flags above it may be false (borrows).
 #[inline]
@@ -49,6 +70,16 @@ mod tests {
     /// Index of the lowest flagged byte, if any.
     fn first(m: u64) -> Option<usize> {
         (m != 0).then(|| (m.trailing_zeros() / 8) as usize)
+    }
+
+    #[test]
+    fn partial_loads_are_zero_padded() {
+        for n in 0..=10 {
+            let s: Vec<u8> = (1..=n as u8).map(|i| i.wrapping_mul(37)).collect();
+            let mut padded = [0u8; 8];
+            padded[..n.min(8)].copy_from_slice(&s[..n.min(8)]);
+            assert_eq!(load_partial(&s), u64::from_le_bytes(padded), "{n} bytes");
+        }
     }
 
     #[test]

@@ -164,6 +164,20 @@ const ASCII_FLAGS: [u8; 256] = {
     t
 };
 
+/// The [`ASCII_FLAGS`] of `word`'s bytes, or-ed. Most words have at most 8
+/// bytes: those are looked up from one padded word, without a loop whose
+/// length the branch predictor would have to guess.
+#[inline]
+fn word_flags(word: &[u8]) -> u8 {
+    if word.len() > 8 {
+        return word.iter().fold(0, |f, &b| f | ASCII_FLAGS[usize::from(b)]);
+    }
+    // Padding bytes become `!`, which has no flag.
+    let pad = u64::MAX.checked_shl(8 * word.len() as u32).unwrap_or(0);
+    let x = sift_core::swar::load_partial(word) | (pad & 0x2121_2121_2121_2121);
+    (0..8).fold(0, |f, k| f | ASCII_FLAGS[(x >> (8 * k)) as u8 as usize])
+}
+
 impl Stage for GopherQuality {
     fn name(&self) -> &str {
         &self.name
@@ -189,10 +203,7 @@ impl GopherQuality {
         for w in words {
             let (is_content, has_alpha, len);
             let bytes = w.as_bytes();
-            let mut flags = 0u8;
-            for &b in bytes {
-                flags |= ASCII_FLAGS[usize::from(b)];
-            }
+            let flags = word_flags(bytes);
             if flags & NON_ASCII == 0 {
                 len = bytes.len();
                 is_content = flags & CONTENT != 0;
@@ -307,6 +318,29 @@ mod tests {
         assert_eq!(verdict(""), Verdict::drop_static("gopher_short_doc"));
         let punct = "... !!! ( ) , . ; : ".repeat(40);
         assert_eq!(verdict(&punct), Verdict::drop_static("gopher_short_doc"));
+    }
+
+    #[test]
+    fn word_flags_are_the_or_of_the_byte_flags() {
+        assert_eq!(ASCII_FLAGS[usize::from(b'!')], 0, "the padding byte");
+        let bytes = [
+            0u8, 1, b' ', b'!', b'.', b'0', b'9', b'A', b'z', b'_', 0x7f, 0x80, 0xc3, 0xff,
+        ];
+        let mut seed = 1u64;
+        for len in 0..=12 {
+            for _ in 0..300 {
+                let w: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed = seed
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        bytes[(seed >> 33) as usize % bytes.len()]
+                    })
+                    .collect();
+                let want = w.iter().fold(0, |f, &b| f | ASCII_FLAGS[usize::from(b)]);
+                assert_eq!(word_flags(&w), want, "{w:?}");
+            }
+        }
     }
 
     #[test]

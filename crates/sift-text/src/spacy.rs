@@ -138,33 +138,13 @@ struct ChunkKey {
     hash: u64,
 }
 
-/// Up to 8 bytes as a little-endian integer, zero-padded, without a copy
-/// loop: overlapping loads agree on the bytes they share.
-#[inline]
-fn load_partial(s: &[u8]) -> u64 {
-    let n = s.len();
-    let at = |i: usize| u64::from(s[i]);
-    if n >= 8 {
-        let mut x = [0u8; 8];
-        x.copy_from_slice(&s[..8]);
-        u64::from_le_bytes(x)
-    } else if n >= 4 {
-        let word = |i: usize| u64::from(u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]]));
-        word(0) | word(n - 4) << (8 * (n - 4))
-    } else if n > 0 {
-        at(0) | at(n / 2) << (8 * (n / 2)) | at(n - 1) << (8 * (n - 1))
-    } else {
-        0
-    }
-}
-
 impl ChunkKey {
     #[inline]
     fn new(s: &[u8]) -> Self {
         let len = s.len();
-        let head = load_partial(&s[..len.min(8)]);
+        let head = sift_core::swar::load_partial(&s[..len.min(8)]);
         let tail = if len > 8 {
-            load_partial(&s[len - 8..])
+            sift_core::swar::load_partial(&s[len - 8..])
         } else {
             0
         };
@@ -174,7 +154,8 @@ impl ChunkKey {
             // The middle bytes too, or long chunks that share their ends
             // would share a probe run.
             for c in s[8..len - 8].chunks(8) {
-                hash = (hash.rotate_left(23) ^ load_partial(c)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                hash = (hash.rotate_left(23) ^ sift_core::swar::load_partial(c))
+                    .wrapping_mul(0x9e37_79b9_7f4a_7c15);
             }
         }
         ChunkKey {
@@ -1548,12 +1529,6 @@ mod tests {
                     assert_eq!(other, s, "two chunks share a key");
                 }
             }
-        }
-        for n in 0..=8 {
-            let s: Vec<u8> = (1..=n as u8).map(|i| i.wrapping_mul(37)).collect();
-            let mut padded = [0u8; 8];
-            padded[..n].copy_from_slice(&s);
-            assert_eq!(load_partial(&s), u64::from_le_bytes(padded), "{n} bytes");
         }
     }
 
