@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sift_core::{Document, Stage, Verdict};
 
+use crate::junk_lines::words::is_alnum;
 use crate::Error;
 
 const STAGE: &str = "spin";
@@ -242,8 +243,8 @@ fn tokenize(text: &str) -> Vec<Tok<'_>> {
     while let Some((i, c)) = chars.next() {
         let inner = matches!(c, '\'' | '’' | '-')
             && start.is_some()
-            && chars.peek().is_some_and(|&(_, n)| n.is_alphanumeric());
-        if c.is_alphanumeric() || inner {
+            && chars.peek().is_some_and(|&(_, n)| is_alnum(n));
+        if is_alnum(c) || inner {
             start.get_or_insert(i);
         } else if let Some(s) = start.take() {
             out.push(Tok {
@@ -420,8 +421,7 @@ impl Spin {
         for m in self.tortured.find_iter(text) {
             let before = text[..m.start()].chars().next_back();
             let after = text[m.end()..].chars().next();
-            if before.is_some_and(char::is_alphanumeric) || after.is_some_and(char::is_alphanumeric)
-            {
+            if before.is_some_and(is_alnum) || after.is_some_and(is_alnum) {
                 continue;
             }
             out.push(Evidence {

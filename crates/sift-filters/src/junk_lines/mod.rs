@@ -26,7 +26,7 @@
 //! lines that only ever are boilerplate.
 
 mod families;
-mod words;
+pub(crate) mod words;
 
 use std::borrow::Cow;
 use std::sync::Arc;
