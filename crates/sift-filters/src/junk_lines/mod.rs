@@ -394,7 +394,7 @@ impl JunkLines {
     /// document context: no lexicon, coherence or position), if any.
     pub fn pattern_reason(&self, line: &str) -> Option<&str> {
         let core = strip_decoration(line.trim());
-        let f = self.fam.line_set.first_family(core)?;
+        let f = self.fam.line_set.first_family(core, false)?;
         Some(self.reason(Class::Strong(f)))
     }
 
@@ -512,11 +512,7 @@ impl JunkLines {
             // Long lines and long sentences can only be cookie banners or
             // scraper tails (`@long` families).
             let long = core.len() > SHORT_LINE || (punct && n_words >= 20);
-            let strong = if !long {
-                self.fam.line_set.first_family(core)
-            } else {
-                self.fam.long_line_set.first_family(core)
-            };
+            let strong = self.fam.line_set.first_family(core, long);
             if let Some(f) = strong {
                 class[i] = Class::Strong(f);
                 continue;
@@ -863,7 +859,7 @@ impl JunkLines {
         let check = |i: usize, class: &mut [Class]| {
             if edge_ok[i] && class[i] == Class::Other {
                 let core = strip_decoration(trim(lines[i]));
-                if let Some(f) = self.fam.edge_set.first_family(core) {
+                if let Some(f) = self.fam.edge_set.first_family(core, false) {
                     class[i] = Class::Edge(f);
                 }
             }
