@@ -38,7 +38,7 @@ use sift_core::{Document, LineEdit, Stage, Verdict};
 
 pub use families::FAMILY_FILES;
 use families::{Families, SHORT_LINE, STOPWORDS};
-use words::{word_set, Tokenizer, WordMap, WordSet};
+use words::{word_set, Tokenizer, WordMap, WordSet, WordShapes};
 
 use crate::Error;
 
@@ -285,10 +285,17 @@ fn count_words(t: &str, max: usize) -> usize {
             continue;
         }
         // Space: == 0x20, or 0x09 <= b < 0x0e; `(x | H) - v` cannot borrow
-        // across bytes, and non-ASCII bytes (bit 7 of `x`) are cleared.
-        let ge_09 = ((x | H) - 0x09 * L) & H;
-        let ge_0e = ((x | H) - 0x0e * L) & H;
-        let space = (eq(x, b' ') | (ge_09 & !ge_0e)) & !x & H;
+        // across bytes, and non-ASCII bytes (bit 7 of `x`) read as >= 0x80.
+        // Without a byte below 0x20 (the usual chunk: no tab, no control
+        // char) a space is exactly a byte below 0x21.
+        let ascii = !x & H;
+        let space = if !((x | H) - 0x20 * L) & ascii == 0 {
+            !((x | H) - 0x21 * L) & ascii
+        } else {
+            let ge_09 = ((x | H) - 0x09 * L) & H;
+            let ge_0e = ((x | H) - 0x0e * L) & H;
+            (eq(x, b' ') | (ge_09 & !ge_0e)) & !x & H
+        };
         let prev = if prev_space { 0x80 } else { 0 };
         let starts = !space & H & ((space << 8) | prev);
         n += starts.count_ones() as usize;
@@ -497,9 +504,10 @@ impl JunkLines {
             if t.len() > self.cfg.max_line_chars {
                 continue;
             }
-            // Words up to 20: enough for every shape decision below.
-            let n_words = count_words(t, 20);
             let punct = ends_in_punct(t);
+            // Words up to 20: enough for every shape decision below (13
+            // without final punctuation: only `<= 12` is asked then).
+            let n_words = count_words(t, if punct { 20 } else { 13 });
             let fragment = !punct && n_words <= 12;
             shape_bits[i] =
                 (u8::from(fragment) * FRAGMENT) | (u8::from(punct && n_words >= 10) * PROSE);
@@ -644,8 +652,14 @@ impl JunkLines {
                 bloom[k] |= bit;
             }
             let any_asked = !seen.is_empty();
+            // Shapes (first byte, length) of the asked-for words: most
+            // words of the core lines are ruled out before hashing.
+            let mut shapes = WordShapes::default();
+            for (i, _, _) in &asking {
+                tok.word_shapes(lines[*i], &mut shapes);
+            }
             for i in (0..n).filter(|&i| any_asked && core[i]) {
-                tok.for_each_word(lines[i], |h| {
+                tok.for_each_word_like(lines[i], &shapes, |h| {
                     let (k, bit) = slot(h);
                     if bloom[k] & bit == 0 {
                         return;
