@@ -523,8 +523,6 @@ impl JunkLines {
             if core.is_empty() {
                 continue;
             }
-            // `is_match` first: one DFA pass, no per-pattern bookkeeping for
-            // the (many) lines that match nothing.
             // Long lines and long sentences can only be cookie banners or
             // scraper tails (`@long` families).
             let long = core.len() > SHORT_LINE || (punct && n_words >= 20);
