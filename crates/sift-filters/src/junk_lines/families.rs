@@ -4,11 +4,16 @@
 //! File syntax is described in `data/junk/README.md`. Parsing is strict: an
 //! unknown directive or a bad regex is a build error naming the file and line.
 
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use aho_corasick::dfa::DFA;
-use aho_corasick::MatchKind;
 use regex::{Regex, RegexSet, RegexSetBuilder};
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::hybrid::LazyStateID;
+use regex_automata::nfa::thompson::pikevm::PikeVM;
+use regex_automata::nfa::thompson::{WhichCaptures, NFA};
+use regex_automata::util::pool::Pool;
+use regex_automata::{Anchored, Input, MatchKind, PatternSet};
 
 use crate::Error;
 
@@ -202,8 +207,8 @@ fn any_prefix_rest(pattern: &str) -> Option<&str> {
 #[derive(Debug)]
 pub struct WholeLineSet {
     /// Start- and end-anchored patterns.
-    forward: RegexSet,
-    /// Original index of each `forward` pattern.
+    forward: LineDfa,
+    /// Original index of each `forward` pattern (increasing).
     forward_ids: Vec<usize>,
     /// End-anchored patterns whose leading "any text" was dropped, one
     /// regex each: only a single regex gets the engine's reverse search
@@ -213,12 +218,16 @@ pub struct WholeLineSet {
     suffix_ids: Vec<usize>,
     /// Family of each pattern, by original index.
     pub family: Vec<u16>,
+    /// Whether each pattern (by original index) is also tried on long
+    /// lines (`@long` families): one automaton serves short and long lines.
+    long: Vec<bool>,
 }
 
 impl WholeLineSet {
-    fn build(patterns: &[(String, u16)], key: &str) -> Result<Self, Error> {
+    /// `patterns`: (pattern, family, tried on long lines).
+    fn build(patterns: &[(String, u16, bool)], key: &str) -> Result<Self, Error> {
         let (mut fwd, mut fwd_ids, mut suf, mut suf_ids) = (vec![], vec![], vec![], vec![]);
-        for (i, (p, _)) in patterns.iter().enumerate() {
+        for (i, (p, _, _)) in patterns.iter().enumerate() {
             match any_prefix_rest(p) {
                 Some(rest) => {
                     suf.push(format!("(?i)(?:{})$", dfa_friendly(rest)));
@@ -231,7 +240,7 @@ impl WholeLineSet {
             }
         }
         Ok(Self {
-            forward: regex_set(&fwd, key)?,
+            forward: LineDfa::build(&fwd, key)?,
             forward_ids: fwd_ids,
             suffix: suf
                 .iter()
@@ -244,27 +253,134 @@ impl WholeLineSet {
                 })
                 .collect::<Result<_, _>>()?,
             suffix_ids: suf_ids,
-            family: patterns.iter().map(|(_, f)| *f).collect(),
+            family: patterns.iter().map(|(_, f, _)| *f).collect(),
+            long: patterns.iter().map(|(_, _, l)| *l).collect(),
         })
     }
 
-    /// Family of the first pattern (in file order) matching the whole `line`.
-    pub fn first_family(&self, line: &str) -> Option<u16> {
-        // `is_match` first: one DFA pass, no per-pattern bookkeeping for
-        // the (many) lines that match nothing.
-        let a = if self.forward.is_match(line) {
-            let k = self.forward.matches(line).iter().next();
-            k.map(|k| self.forward_ids[k])
-        } else {
-            None
-        };
-        let b = self.suffix.iter().position(|re| re.is_match(line));
-        let b = b.map(|k| self.suffix_ids[k]);
+    /// Family of the first pattern (in file order) matching the whole
+    /// `line`; with `long_only`, of the first `@long` family pattern.
+    pub fn first_family(&self, line: &str, long_only: bool) -> Option<u16> {
+        let allowed = |i: usize| !long_only || self.long.get(i).copied().unwrap_or(false);
+        let a = self.forward.first_match(line, |k| {
+            self.forward_ids.get(k).copied().filter(|&i| allowed(i))
+        });
+        let b = self
+            .suffix
+            .iter()
+            .zip(&self.suffix_ids)
+            .find(|(re, &i)| allowed(i) && re.is_match(line))
+            .map(|(_, &i)| i);
         let i = match (a, b) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => a.or(b)?,
         };
         self.family.get(i).copied()
+    }
+}
+
+type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// Start- and end-anchored patterns as one forward lazy DFA (the engine a
+/// `RegexSet` runs for them), walked by hand: one pass per line reports
+/// every pattern matching the whole line, and building it compiles one
+/// forward NFA (a `RegexSet` also compiles a reverse one and sets up
+/// engines a whole-line test never uses; each call also paid ~500
+/// instructions of search setup).
+#[derive(Debug)]
+struct LineDfa {
+    dfa: DFA,
+    /// Fallback if the lazy DFA ever stopped (it cannot, as configured:
+    /// no quit bytes, no Unicode word boundary, never gives up).
+    pikevm: PikeVM,
+    caches: Pool<Cache, CacheFn>,
+}
+
+/// How a walk of [`LineDfa`] ended.
+enum Walk {
+    Match(LazyStateID),
+    NoMatch,
+    Failed,
+}
+
+impl LineDfa {
+    fn build(pats: &[String], key: &str) -> Result<Self, Error> {
+        let err = |message: String| Error::Config {
+            stage: STAGE,
+            key: key.to_string(),
+            message,
+        };
+        let nfa = NFA::compiler()
+            .configure(NFA::config().which_captures(WhichCaptures::None))
+            .build_many(pats)
+            .map_err(|e| err(e.to_string()))?;
+        let dfa = DFA::builder()
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::All)
+                    .cache_capacity(8 << 20)
+                    .minimum_cache_clear_count(None),
+            )
+            .build_from_nfa(nfa.clone())
+            .map_err(|e| err(e.to_string()))?;
+        let pikevm = PikeVM::builder()
+            .configure(PikeVM::config().match_kind(MatchKind::All))
+            .build_from_nfa(nfa)
+            .map_err(|e| err(e.to_string()))?;
+        let for_cache = dfa.clone();
+        let caches: Pool<Cache, CacheFn> = Pool::new(Box::new(move || Cache::new(&for_cache)));
+        Ok(Self {
+            dfa,
+            pikevm,
+            caches,
+        })
+    }
+
+    fn walk(&self, cache: &mut Cache, hay: &[u8]) -> Walk {
+        let input = Input::new(hay).anchored(Anchored::Yes);
+        let Ok(mut sid) = self.dfa.start_state_forward(cache, &input) else {
+            return Walk::Failed;
+        };
+        for &b in hay {
+            sid = match self.dfa.next_state(cache, sid, b) {
+                Ok(s) => s,
+                Err(_) => return Walk::Failed,
+            };
+            if sid.is_tagged() {
+                if sid.is_dead() {
+                    return Walk::NoMatch;
+                }
+                if sid.is_quit() {
+                    return Walk::Failed;
+                }
+            }
+        }
+        match self.dfa.next_eoi_state(cache, sid) {
+            Ok(s) if s.is_match() => Walk::Match(s),
+            Ok(s) if s.is_quit() => Walk::Failed,
+            Ok(_) => Walk::NoMatch,
+            Err(_) => Walk::Failed,
+        }
+    }
+
+    /// The smallest `keep(k)` over the patterns `k` matching the whole
+    /// `line` (`keep` says which count, and maps them).
+    fn first_match(&self, line: &str, keep: impl Fn(usize) -> Option<usize>) -> Option<usize> {
+        let mut cache = self.caches.get();
+        match self.walk(&mut cache, line.as_bytes()) {
+            Walk::NoMatch => None,
+            Walk::Match(sid) => (0..self.dfa.match_len(&cache, sid))
+                .filter_map(|m| keep(self.dfa.match_pattern(&cache, sid, m).as_usize()))
+                .min(),
+            Walk::Failed => {
+                let mut pcache = self.pikevm.create_cache();
+                let mut found = PatternSet::new(self.pikevm.pattern_len());
+                let input = Input::new(line).anchored(Anchored::Yes);
+                self.pikevm
+                    .which_overlapping_matches(&mut pcache, &input, &mut found);
+                found.iter().filter_map(|p| keep(p.as_usize())).min()
+            }
+        }
     }
 }
 
@@ -308,18 +424,16 @@ pub struct FamilyInfo {
 pub struct Families {
     /// Families in file order.
     pub info: Vec<FamilyInfo>,
-    /// Whole-line boilerplate patterns.
+    /// Whole-line boilerplate patterns; only those of `@long` families
+    /// are tried on lines longer than [`SHORT_LINE`].
     pub line_set: WholeLineSet,
-    /// Whole-line patterns of `@long` families, for lines longer than
-    /// [`SHORT_LINE`].
-    pub long_line_set: WholeLineSet,
     /// Edge-only whole-line patterns.
     pub edge_set: WholeLineSet,
     /// Inline junk stripped from kept lines (None: no inline patterns).
     pub inline: Option<Regex>,
     /// Lexicon automaton (ASCII case-insensitive), walked by
     /// [`Families::lexicon_matches`].
-    pub lexicon: DFA,
+    pub lexicon: aho_corasick::dfa::DFA,
     /// Meaning of each lexicon pattern.
     pub terms: Vec<TermInfo>,
     /// Text of each lexicon pattern (for explanations).
@@ -348,7 +462,6 @@ impl Families {
         }
         let mut info = Vec::new();
         let mut line_pats = Vec::new();
-        let mut long_pats = Vec::new();
         let mut edge_pats = Vec::new();
         let mut inline_pats = Vec::new();
         let mut lex_pats = Vec::new();
@@ -369,13 +482,10 @@ impl Families {
                 is_shared: fam.name == SHARED_FAMILY,
             });
             for p in &fam.line {
-                line_pats.push((p.clone(), fid));
-                if fam.long {
-                    long_pats.push((p.clone(), fid));
-                }
+                line_pats.push((p.clone(), fid, fam.long));
             }
             for p in &fam.edge {
-                edge_pats.push((p.clone(), fid));
+                edge_pats.push((p.clone(), fid, false));
             }
             for p in &fam.inline {
                 inline_pats.push(format!("(?:{p})"));
@@ -417,9 +527,9 @@ impl Families {
             )
         };
         // No prefilter: `lexicon_matches` walks every byte anyway.
-        let lexicon = DFA::builder()
+        let lexicon = aho_corasick::dfa::DFA::builder()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(aho_corasick::MatchKind::Standard)
             .prefilter(false)
             .build(&lex_pats)
             .map_err(|e| Error::Config {
@@ -432,7 +542,6 @@ impl Families {
         Ok(Self {
             info,
             line_set: WholeLineSet::build(&line_pats, "@line")?,
-            long_line_set: WholeLineSet::build(&long_pats, "@line")?,
             edge_set: WholeLineSet::build(&edge_pats, "@edge")?,
             inline,
             lexicon,
@@ -525,25 +634,105 @@ mod tests {
         assert_eq!(any_prefix_rest("home.*"), None);
         let set = WholeLineSet::build(
             &[
-                ("menu".to_string(), 0),
-                (r".{0,60}\(opens in new window\)".to_string(), 1),
-                (r"share .*".to_string(), 2),
+                ("menu".to_string(), 0, false),
+                (r".{0,60}\(opens in new window\)".to_string(), 1, false),
+                (r"share .*".to_string(), 2, true),
+                (r"menu|more".to_string(), 3, true),
             ],
             "test",
         )
         .expect("builds");
-        assert_eq!(set.first_family("Menu"), Some(0));
-        assert_eq!(set.first_family("Facebook (opens in new window)"), Some(1));
-        // Both match: the earlier pattern wins, as in one set.
+        assert_eq!(set.first_family("Menu", false), Some(0));
         assert_eq!(
-            set.first_family("share this (opens in new window)"),
+            set.first_family("Facebook (opens in new window)", false),
             Some(1)
         );
-        assert_eq!(set.first_family("share this"), Some(2));
+        // Both match: the earlier pattern wins, as in one set.
         assert_eq!(
-            set.first_family("The menu (opens in new window) is long"),
+            set.first_family("share this (opens in new window)", false),
+            Some(1)
+        );
+        assert_eq!(set.first_family("share this", false), Some(2));
+        assert_eq!(
+            set.first_family("The menu (opens in new window) is long", false),
             None
         );
+        // Long lines meet only the `@long` patterns, still in file order.
+        assert_eq!(set.first_family("Menu", true), Some(3));
+        assert_eq!(set.first_family("More", false), Some(3));
+        assert_eq!(
+            set.first_family("Facebook (opens in new window)", true),
+            None
+        );
+        assert_eq!(
+            set.first_family("share this (opens in new window)", true),
+            Some(2)
+        );
+    }
+
+    /// The hand-walked DFA answers as a `RegexSet` of the same patterns
+    /// (first matching pattern, `@long` ones only for long lines) on every
+    /// line of the fixtures, raw and with decoration stripped.
+    #[test]
+    fn line_dfa_is_the_regex_set() {
+        let f = Families::compile(|_| true).expect("embedded families compile");
+        let mut line_pats = Vec::new();
+        let mut edge_pats = Vec::new();
+        for (fi, (name, text)) in FAMILY_FILES.iter().enumerate() {
+            let fam = parse_family(name, text).expect("parses");
+            let fid = u16::try_from(fi).expect("few families");
+            line_pats.extend(fam.line.iter().map(|p| (p.clone(), fid, fam.long)));
+            edge_pats.extend(fam.edge.iter().map(|p| (p.clone(), fid, false)));
+        }
+        let line_ref = RegexSet::new(
+            line_pats
+                .iter()
+                .map(|(p, _, _)| format!("(?i)^(?:{})$", dfa_friendly(p))),
+        )
+        .expect("builds");
+        let edge_ref = RegexSet::new(
+            edge_pats
+                .iter()
+                .map(|(p, _, _)| format!("(?i)^(?:{})$", dfa_friendly(p))),
+        )
+        .expect("builds");
+        let first = |set: &RegexSet, pats: &[(String, u16, bool)], line: &str, long: bool| {
+            set.matches(line)
+                .iter()
+                .find(|&k| !long || pats[k].2)
+                .map(|k| pats[k].1)
+        };
+        let fixtures = [
+            include_str!("../../tests/data/spam_lines_dev_sample.jsonl"),
+            include_str!("../../tests/data/spam_lines_paraphrase_sample.jsonl"),
+            include_str!("../../tests/data/real_headings.txt"),
+        ];
+        let mut checked = 0;
+        for text in fixtures {
+            // JSON escapes left in: the lines are just varied text.
+            for raw in text.lines().flat_map(|l| l.split("\\n")) {
+                for line in [
+                    raw,
+                    raw.trim(),
+                    raw.trim_matches(|c: char| !c.is_alphanumeric()),
+                ] {
+                    for long in [false, true] {
+                        assert_eq!(
+                            f.line_set.first_family(line, long),
+                            first(&line_ref, &line_pats, line, long),
+                            "{line:?} long {long}"
+                        );
+                    }
+                    assert_eq!(
+                        f.edge_set.first_family(line, false),
+                        first(&edge_ref, &edge_pats, line, false),
+                        "{line:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
     }
 
     #[test]
@@ -551,7 +740,7 @@ mod tests {
         let f = Families::compile(|_| true).expect("embedded families compile");
         let ac = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(aho_corasick::MatchKind::Standard)
             .build(&f.term_text)
             .expect("builds");
         for t in [

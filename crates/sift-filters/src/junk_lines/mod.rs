@@ -38,7 +38,7 @@ use sift_core::{Document, LineEdit, Stage, Verdict};
 
 pub use families::FAMILY_FILES;
 use families::{Families, SHORT_LINE, STOPWORDS};
-use words::{word_set, Tokenizer, WordMap, WordSet};
+use words::{word_set, Tokenizer, WordMap, WordSet, WordShapes};
 
 use crate::Error;
 
@@ -271,7 +271,16 @@ fn count_words(t: &str, max: usize) -> usize {
     // counts as whitespace).
     let mut prev_space = true;
     let mut i = 0;
-    while let Some(x) = load(bytes, i) {
+    while i < bytes.len() {
+        // The last chunk padded with spaces (they start no word): no
+        // byte-by-byte tail.
+        let x = load(bytes, i).unwrap_or_else(|| {
+            let mut pad = [b' '; 8];
+            let rest = bytes.get(i..).unwrap_or_default();
+            let k = rest.len().min(8);
+            pad[..k].copy_from_slice(&rest[..k]);
+            u64::from_le_bytes(pad)
+        });
         let leads = if x & H != 0 {
             eq(x, 0xc2) | eq(x, 0xe1) | eq(x, 0xe2) | eq(x, 0xe3)
         } else {
@@ -285,10 +294,17 @@ fn count_words(t: &str, max: usize) -> usize {
             continue;
         }
         // Space: == 0x20, or 0x09 <= b < 0x0e; `(x | H) - v` cannot borrow
-        // across bytes, and non-ASCII bytes (bit 7 of `x`) are cleared.
-        let ge_09 = ((x | H) - 0x09 * L) & H;
-        let ge_0e = ((x | H) - 0x0e * L) & H;
-        let space = (eq(x, b' ') | (ge_09 & !ge_0e)) & !x & H;
+        // across bytes, and non-ASCII bytes (bit 7 of `x`) read as >= 0x80.
+        // Without a byte below 0x20 (the usual chunk: no tab, no control
+        // char) a space is exactly a byte below 0x21.
+        let ascii = !x & H;
+        let space = if !((x | H) - 0x20 * L) & ascii == 0 {
+            !((x | H) - 0x21 * L) & ascii
+        } else {
+            let ge_09 = ((x | H) - 0x09 * L) & H;
+            let ge_0e = ((x | H) - 0x0e * L) & H;
+            (eq(x, b' ') | (ge_09 & !ge_0e)) & !x & H
+        };
         let prev = if prev_space { 0x80 } else { 0 };
         let starts = !space & H & ((space << 8) | prev);
         n += starts.count_ones() as usize;
@@ -298,7 +314,6 @@ fn count_words(t: &str, max: usize) -> usize {
         prev_space = space >> 63 != 0;
         i += 8;
     }
-    let (_, n, _) = count_words_bytewise(t, i, bytes.len(), n, prev_space);
     n.min(max)
 }
 
@@ -394,7 +409,7 @@ impl JunkLines {
     /// document context: no lexicon, coherence or position), if any.
     pub fn pattern_reason(&self, line: &str) -> Option<&str> {
         let core = strip_decoration(line.trim());
-        let f = self.fam.line_set.first_family(core)?;
+        let f = self.fam.line_set.first_family(core, false)?;
         Some(self.reason(Class::Strong(f)))
     }
 
@@ -497,9 +512,10 @@ impl JunkLines {
             if t.len() > self.cfg.max_line_chars {
                 continue;
             }
-            // Words up to 20: enough for every shape decision below.
-            let n_words = count_words(t, 20);
             let punct = ends_in_punct(t);
+            // Words up to 20: enough for every shape decision below (13
+            // without final punctuation: only `<= 12` is asked then).
+            let n_words = count_words(t, if punct { 20 } else { 13 });
             let fragment = !punct && n_words <= 12;
             shape_bits[i] =
                 (u8::from(fragment) * FRAGMENT) | (u8::from(punct && n_words >= 10) * PROSE);
@@ -507,16 +523,10 @@ impl JunkLines {
             if core.is_empty() {
                 continue;
             }
-            // `is_match` first: one DFA pass, no per-pattern bookkeeping for
-            // the (many) lines that match nothing.
             // Long lines and long sentences can only be cookie banners or
             // scraper tails (`@long` families).
             let long = core.len() > SHORT_LINE || (punct && n_words >= 20);
-            let strong = if !long {
-                self.fam.line_set.first_family(core)
-            } else {
-                self.fam.long_line_set.first_family(core)
-            };
+            let strong = self.fam.line_set.first_family(core, long);
             if let Some(f) = strong {
                 class[i] = Class::Strong(f);
                 continue;
@@ -648,8 +658,14 @@ impl JunkLines {
                 bloom[k] |= bit;
             }
             let any_asked = !seen.is_empty();
+            // Shapes (first byte, length) of the asked-for words: most
+            // words of the core lines are ruled out before hashing.
+            let mut shapes = WordShapes::default();
+            for (i, _, _) in &asking {
+                tok.word_shapes(lines[*i], &mut shapes);
+            }
             for i in (0..n).filter(|&i| any_asked && core[i]) {
-                tok.for_each_word(lines[i], |h| {
+                tok.for_each_word_like(lines[i], &shapes, |h| {
                     let (k, bit) = slot(h);
                     if bloom[k] & bit == 0 {
                         return;
@@ -863,7 +879,7 @@ impl JunkLines {
         let check = |i: usize, class: &mut [Class]| {
             if edge_ok[i] && class[i] == Class::Other {
                 let core = strip_decoration(trim(lines[i]));
-                if let Some(f) = self.fam.edge_set.first_family(core) {
+                if let Some(f) = self.fam.edge_set.first_family(core, false) {
                     class[i] = Class::Edge(f);
                 }
             }

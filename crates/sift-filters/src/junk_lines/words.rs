@@ -249,6 +249,92 @@ impl Tokenizer {
         }
     }
 
+    /// Records in `shapes` the shape of every word of `text` that
+    /// [`Self::word`] keeps.
+    pub fn word_shapes(&mut self, text: &str, shapes: &mut WordShapes) {
+        for w in text.split(|c: char| !is_alnum(c)) {
+            if w.len() < 3 || w.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            if w.is_ascii() {
+                let b = w.as_bytes();
+                let first = ASCII_WORD.get(usize::from(b[0])).copied().unwrap_or(0);
+                shapes.insert(first, stem_len(b));
+            } else {
+                self.buf.clear();
+                for c in w.chars() {
+                    push_lowercase(&mut self.buf, c);
+                }
+                let b = self.buf.as_bytes();
+                if let Some(&first) = b.first() {
+                    shapes.insert(first, stem_len(b));
+                }
+            }
+        }
+    }
+
+    /// [`Self::for_each_word`] for the words whose hash may be one of the
+    /// words `shapes` was filled from: an ASCII word of another shape (first
+    /// byte, length after stemming) is not hashed, which is most of them.
+    /// Non-ASCII words are always hashed.
+    pub fn for_each_word_like(&mut self, text: &str, shapes: &WordShapes, mut f: impl FnMut(u64)) {
+        const NONE: usize = usize::MAX;
+        let bytes = text.as_bytes();
+        let mut start = NONE;
+        let mut ascii = true;
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            if let Some(&low) = ASCII_WORD.get(usize::from(b)) {
+                if low != 0 {
+                    if start == NONE {
+                        (start, ascii) = (i, true);
+                    }
+                } else if start != NONE {
+                    self.emit_like(&text[start..i], ascii, shapes, &mut f);
+                    start = NONE;
+                }
+                i += 1;
+                continue;
+            }
+            let (alnum, len) = text
+                .get(i..)
+                .and_then(|rest| rest.chars().next())
+                .map_or((false, 1), |c| (is_alnum(c), c.len_utf8()));
+            if alnum {
+                if start == NONE {
+                    start = i;
+                }
+                ascii = false;
+            } else if start != NONE {
+                self.emit_like(&text[start..i], ascii, shapes, &mut f);
+                start = NONE;
+            }
+            i += len;
+        }
+        if start != NONE {
+            self.emit_like(&text[start..], ascii, shapes, &mut f);
+        }
+    }
+
+    fn emit_like(&mut self, w: &str, ascii: bool, shapes: &WordShapes, f: &mut impl FnMut(u64)) {
+        if !ascii {
+            if let Some(h) = self.word(w) {
+                f(h);
+            }
+            return;
+        }
+        let b = w.as_bytes();
+        if b.len() < 3 {
+            return;
+        }
+        let len = stem_len(b);
+        let first = ASCII_WORD.get(usize::from(b[0])).copied().unwrap_or(0);
+        if !shapes.contains(first, len) || b.iter().all(u8::is_ascii_digit) {
+            return;
+        }
+        f(fnv1a_ascii_lower(&b[..len]));
+    }
+
     /// The end of [`Self::for_each_word`] for one word: `hashes` are the
     /// FNV-1a of the lowercased word and of all but its last byte.
     fn emit(
@@ -268,6 +354,38 @@ impl Tokenizer {
         } else if let Some(h) = self.word(w) {
             f(h);
         }
+    }
+}
+
+/// The (first byte, length) pairs of a few normalised words (lowercase,
+/// plural `s` stripped): a filter in front of hashing, see
+/// [`Tokenizer::for_each_word_like`]. Lengths from 63 up share a bit.
+pub struct WordShapes([u64; 128]);
+
+impl Default for WordShapes {
+    fn default() -> Self {
+        Self([0; 128])
+    }
+}
+
+impl WordShapes {
+    fn bit(len: usize) -> u64 {
+        1u64 << len.min(63)
+    }
+
+    /// Adds the shape of a normalised word: its first byte and length. A
+    /// word starting with a non-ASCII byte is not recorded (no ASCII word
+    /// can equal it; others are never filtered).
+    fn insert(&mut self, first: u8, len: usize) {
+        if let Some(m) = self.0.get_mut(usize::from(first)) {
+            *m |= Self::bit(len);
+        }
+    }
+
+    fn contains(&self, first: u8, len: usize) -> bool {
+        self.0
+            .get(usize::from(first))
+            .is_some_and(|m| m & Self::bit(len) != 0)
     }
 }
 
@@ -340,6 +458,34 @@ mod tests {
         ] {
             t.content_words(text, &stop, &mut out);
             assert_eq!(out, reference(text, &stop), "{text}");
+        }
+    }
+
+    /// The shape filter drops no word whose hash is one of the source's.
+    #[test]
+    fn for_each_word_like_keeps_every_word_of_the_source() {
+        let texts = [
+            "The Islands' CLASS classes, Casinos — casino’s “Éclair” ÉCLAIRS naïve 2024 abc123",
+            "Ünïcödé wörds, Straße STRASSE ΣΊΣΥΦΟΣ σίσυφος, 東京 タワー, x\u{a0}y\u{2003}zzz",
+            "buy viagra online!!! no-prescription\tpharmacy... 100mg ssss ss s KELVIN \u{212a}elvin",
+            "İstanbul istanbul ǅemal džemal 1000 100MG Viagras",
+            "",
+        ];
+        let mut t = Tokenizer::default();
+        for source in texts {
+            let mut shapes = WordShapes::default();
+            t.word_shapes(source, &mut shapes);
+            let mut asked = Vec::new();
+            t.for_each_word(source, |h| asked.push(h));
+            for text in texts {
+                let mut all = Vec::new();
+                t.for_each_word(text, |h| all.push(h));
+                all.retain(|h| asked.contains(h));
+                let mut like = Vec::new();
+                t.for_each_word_like(text, &shapes, |h| like.push(h));
+                like.retain(|h| asked.contains(h));
+                assert_eq!(like, all, "{source} / {text}");
+            }
         }
     }
 
