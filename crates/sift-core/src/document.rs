@@ -219,7 +219,7 @@ impl Document {
             return 0;
         }
         let ends_with_newline = self.text.ends_with('\n');
-        let mut out: Vec<(usize, Cow<'_, str>)> = Vec::with_capacity(n_lines);
+        let mut out: Vec<(usize, &str)> = Vec::with_capacity(n_lines);
         let mut removed = Vec::new();
         let mut removed_since_output = false;
         let mut out_last_blank = false;
@@ -238,11 +238,11 @@ impl Document {
                     removed_since_output = true;
                 }
                 LineEdit::Keep | LineEdit::Replace(_) => {
-                    let content: Cow<'_, str> = match edit {
-                        LineEdit::Replace(s) => Cow::Owned(s.clone()),
-                        _ => Cow::Borrowed(line),
+                    let content = match edit {
+                        LineEdit::Replace(s) => s.as_str(),
+                        _ => line,
                     };
-                    let now_blank = crate::lines::is_blank(&content);
+                    let now_blank = crate::lines::is_blank(content);
                     if now_blank && removed_since_output && (out.is_empty() || out_last_blank) {
                         continue;
                     }
