@@ -165,7 +165,11 @@ impl Stage for GopherRepetition {
         with_doc_words(doc, |_, words| {
             with_ngrams(words, |g| {
                 for (&(n, frac), reason) in c.top_n_grams.iter().zip(&self.top_reasons) {
-                    if words.len() < n || g.top_ngram_bound(n) as f64 / total <= frac {
+                    let below = |bound: usize| bound as f64 / total <= frac;
+                    if words.len() < n
+                        || below(g.top_ngram_bound(n))
+                        || below(g.exact_top_ngram_bound(n))
+                    {
                         continue;
                     }
                     if g.top_ngram_chars(n) as f64 / total > frac {
@@ -264,6 +268,9 @@ struct NgramScratch {
     /// Per word id: occurrences, and the word's length in chars.
     id_count: Vec<u32>,
     id_chars: Vec<u32>,
+    /// Per hash bucket of words: occurrences, and bytes in them (see
+    /// [`Ngrams::top_ngram_bound`]); all zero between documents.
+    buckets: Vec<(u64, u64)>,
     /// Working space of [`Ngrams::lone_starts`].
     lone_work: LoneWork,
     table: Table,
@@ -376,14 +383,15 @@ fn sub_mod(a: u64, b: u64) -> u64 {
 /// words (top n-grams) or bytes (repeated n-grams), so results are exact.
 struct Ngrams<'w, 's> {
     words: &'w [&'w str],
-    /// The largest `occurrences * chars` of a word, and the largest
-    /// occurrence count (see [`Ngrams::top_ngram_bound`]).
-    word_most_chars: usize,
-    word_most: usize,
-    /// Word id per word: equal ids for equal words.
-    ids: &'s [u32],
-    /// Length in chars per word id.
-    id_chars: &'s [u32],
+    /// The largest bytes in and occurrences of a bucket of words (see
+    /// [`Ngrams::top_ngram_bound`]).
+    bucket_most_bytes: usize,
+    bucket_most: usize,
+    /// Word id per word (equal ids for equal words), occurrences and chars
+    /// per id; empty until [`Ngrams::intern`].
+    ids: &'s mut Vec<u32>,
+    id_count: &'s mut Vec<u32>,
+    id_chars: &'s mut Vec<u32>,
     /// The words' bytes, concatenated.
     cat: &'s [u8],
     /// Start of word `i` in `cat` (and `cat.len()` at the end).
@@ -414,14 +422,21 @@ const MAX_LONE_KEY: usize = 128;
 /// [`NgramScratch::lone`] of a word whose n-grams may all repeat.
 const NEVER_LONE: u8 = u8::MAX;
 
+/// Multiplier of the non-polynomial hashes (odd, bits well spread).
+const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The 8 bytes of `b` from `i` (there must be 8; 0 otherwise).
+#[inline]
+fn load8(b: &[u8], i: usize) -> u64 {
+    sift_core::swar::load(b, i).unwrap_or(0)
+}
+
 /// Hash of a byte key whose length is a multiple of 8.
 #[inline]
 fn key_hash(key: &[u8]) -> u64 {
     let mut h = 0u64;
-    for c in key.chunks_exact(8) {
-        let mut x = [0u8; 8];
-        x.copy_from_slice(c);
-        h = (h.rotate_left(29) ^ u64::from_le_bytes(x)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for i in (0..key.len()).step_by(8) {
+        h = (h.rotate_left(29) ^ load8(key, i)).wrapping_mul(MIX);
     }
     h
 }
@@ -430,15 +445,13 @@ impl<'w, 's> Ngrams<'w, 's> {
     fn new(words: &'w [&'w str], s: &'s mut NgramScratch) -> Self {
         let n = words.len();
         let total: usize = words.iter().map(|w| w.len()).sum();
-        // Sized up front and written through slices: no per-word pushes.
         s.cat.clear();
-        s.cat.resize(total, 0);
+        s.cat.reserve(total);
         s.byte_off.clear();
-        s.byte_off.resize(n + 1, 0);
+        s.byte_off.reserve(n + 1);
         s.byte_hash.clear();
-        s.byte_hash.resize(n + 1, 0);
+        s.byte_hash.reserve(n + 1);
         s.ids.clear();
-        s.ids.resize(n, 0);
         s.id_hash.clear();
         s.lone.clear();
         s.id_count.clear();
@@ -454,52 +467,50 @@ impl<'w, 's> Ngrams<'w, 's> {
                 s.pow.push(p);
             }
         }
-        // Word ids by interning in the table (`count` holds the id).
-        s.table.reset(n);
-        let (mut pos, mut h) = (0usize, 0u64);
-        let per_word = (s.ids.iter_mut())
-            .zip(&mut s.byte_off[1..])
-            .zip(&mut s.byte_hash[1..]);
-        for (i, (w, ((id, off), prefix))) in words.iter().zip(per_word).enumerate() {
+        // Words are counted per bucket of their hash; ids (exact counts) wait
+        // until needed. The buckets used are cleared below (cheaper than a
+        // memset of the whole table).
+        let bits = (2 * n).next_power_of_two().trailing_zeros().max(1);
+        let bucket = |wh: u64| (wh.wrapping_mul(MIX) >> (64 - bits)) as usize;
+        if s.buckets.len() < 1 << bits {
+            s.buckets.resize(1 << bits, (0, 0));
+        }
+        let buckets = &mut s.buckets[..];
+        let (mut most, mut most_bytes) = (0u64, 0u64);
+        let mut h = 0u64;
+        s.byte_off.push(0);
+        s.byte_hash.push(0);
+        // A plain loop over locals: closures capturing them compile to
+        // loads and stores through pointers.
+        for w in words {
             let bytes = w.as_bytes();
-            let end = pos + bytes.len();
             // Each byte is copied and hashed once, into the word's own hash;
             // the prefix hash follows from it: H(ab) = H(a) * BASE^|b| + H(b).
             let mut wh = 0u64;
-            for (d, &b) in s.cat[pos..end].iter_mut().zip(bytes) {
-                *d = b;
+            s.cat.extend(bytes.iter().map(|&b| {
                 wh = mul_mod(wh, BASE).wrapping_add(u64::from(b) + 1);
-            }
-            pos = end;
+                b
+            }));
             h = mul_mod(h, s.pow[bytes.len()]).wrapping_add(wh);
-            (*off, *prefix) = (end, h);
-            *id = match s.table.find(wh, |f| words[f] == *w) {
-                Ok(slot) => {
-                    let id = s.table.slots[slot].count;
-                    s.id_count[id as usize] += 1;
-                    id
-                }
-                Err(slot) => {
-                    let id = s.id_count.len() as u32;
-                    s.table.insert(slot, wh, i, id);
-                    s.id_count.push(1);
-                    let chars = if w.is_ascii() { w.len() } else { pystr::len(w) };
-                    s.id_chars.push(chars as u32);
-                    id
-                }
-            };
+            s.byte_off.push(s.cat.len());
+            s.byte_hash.push(h);
+            let (count, sum) = &mut buckets[bucket(wh)];
+            *count += 1;
+            *sum += bytes.len() as u64;
+            most = most.max(*count);
+            most_bytes = most_bytes.max(*sum);
         }
-        let (mut most_chars, mut most) = (0usize, 0usize);
-        for (&count, &chars) in s.id_count.iter().zip(&s.id_chars) {
-            most_chars = most_chars.max(count as usize * chars as usize);
-            most = most.max(count as usize);
+        // The word hashes again, from the prefix hashes.
+        for (o, h) in s.byte_off.windows(2).zip(s.byte_hash.windows(2)) {
+            buckets[bucket(sub_mod(h[1], mul_mod(h[0], s.pow[o[1] - o[0]])))] = (0, 0);
         }
         Ngrams {
             words,
-            word_most_chars: most_chars,
-            word_most: most,
-            ids: &s.ids,
-            id_chars: &s.id_chars,
+            bucket_most_bytes: most_bytes as usize,
+            bucket_most: most as usize,
+            ids: &mut s.ids,
+            id_count: &mut s.id_count,
+            id_chars: &mut s.id_chars,
             cat: &s.cat,
             byte_off: &s.byte_off,
             byte_hash: &s.byte_hash,
@@ -513,11 +524,43 @@ impl<'w, 's> Ngrams<'w, 's> {
         }
     }
 
-    /// Chars in words `i..i + n`.
+    /// Chars in words `i..i + n` (UTF-8 continuation bytes do not count).
     fn chars(&self, i: usize, n: usize) -> usize {
-        (self.ids[i..i + n].iter())
-            .map(|&id| self.id_chars[id as usize] as usize)
-            .sum()
+        let bytes = &self.cat[self.byte_off[i]..self.byte_off[i + n]];
+        bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+    }
+
+    /// Fill `ids`, `id_count` and `id_chars` (once), interning the words in
+    /// the table (`count` holds the id).
+    fn intern(&mut self) {
+        let words = self.words;
+        if self.ids.len() == words.len() {
+            return;
+        }
+        self.ids.clear();
+        self.id_count.clear();
+        self.id_chars.clear();
+        self.table.reset(words.len());
+        for (i, w) in words.iter().enumerate() {
+            // The word's own polynomial hash, from the prefix hashes.
+            let wh = self.byte_key(i, 1);
+            let id = match self.table.find(wh, |f| words[f] == *w) {
+                Ok(slot) => {
+                    let id = self.table.slots[slot].count;
+                    self.id_count[id as usize] += 1;
+                    id
+                }
+                Err(slot) => {
+                    let id = self.id_count.len() as u32;
+                    self.table.insert(slot, wh, i, id);
+                    self.id_count.push(1);
+                    let chars = if w.is_ascii() { w.len() } else { pystr::len(w) };
+                    self.id_chars.push(chars as u32);
+                    id
+                }
+            };
+            self.ids.push(id);
+        }
     }
 
     /// Fill `lone` so that every n-gram at word `i` with `n >= lone[i]`
@@ -540,24 +583,26 @@ impl<'w, 's> Ngrams<'w, 's> {
     fn lone_starts(&mut self) {
         let len = self.words.len();
         let (cat, off) = (self.cat, self.byte_off);
-        self.lone.clear();
-        self.lone.resize(len, NEVER_LONE);
-        let lone = &mut self.lone[..];
         let w = &mut *self.lone_work;
         // The starts with a key: a prefix of the words, as offsets grow.
         let full = off[..len].partition_point(|&o| o + LONE_KEY <= cat.len());
         // A bucket count of 1 is exact; collisions only cost the exact pass.
+        // The counts are all zero between calls (cleared below).
         let bits = (16 * full).next_power_of_two().trailing_zeros().max(1);
-        w.counts.clear();
-        w.counts.resize(1 << bits, 0);
+        if w.counts.len() < 1 << bits {
+            w.counts.resize(1 << bits, 0);
+        }
+        let counts = &mut w.counts[..];
         w.bucket.clear();
-        let counts = &mut w.counts;
-        w.bucket.extend(off[..full].iter().map(|&o| {
-            let b = (key_hash(&cat[o..o + LONE_KEY]) >> (64 - bits)) as usize;
+        for &o in &off[..full] {
+            let (x, y) = (load8(cat, o), load8(cat, o + 8));
+            let h = (x.wrapping_mul(MIX).rotate_left(29) ^ y).wrapping_mul(MIX);
+            let b = (h >> (64 - bits)) as usize;
             counts[b] = counts[b].saturating_add(1);
-            b as u32
-        }));
+            w.bucket.push(b as u32);
+        }
         w.pending.clear();
+        self.lone.clear();
         // The first word boundary at least LONE_KEY bytes after start i
         // (it exists as i < full, and it only moves forward).
         let mut end = 0;
@@ -565,12 +610,18 @@ impl<'w, 's> Ngrams<'w, 's> {
             while off[end] < off[i] + LONE_KEY {
                 end += 1;
             }
-            if w.counts[b as usize] == 1 {
-                lone[i] = (end - i).min(usize::from(NEVER_LONE)) as u8;
+            if counts[b as usize] == 1 {
+                self.lone.push((end - i).min(usize::from(NEVER_LONE)) as u8);
             } else {
                 w.pending.push((i as u32, 0));
+                self.lone.push(NEVER_LONE);
             }
         }
+        self.lone.resize(len, NEVER_LONE);
+        for &b in &w.bucket {
+            counts[b as usize] = 0;
+        }
+        let lone = &mut self.lone[..];
         let mut k = LONE_KEY;
         while !w.pending.is_empty() && k <= MAX_LONE_KEY {
             w.pending.retain(|&(i, _)| off[i as usize] + k <= cat.len());
@@ -649,8 +700,24 @@ impl<'w, 's> Ngrams<'w, 's> {
     /// so `count * (chars(w1) + .. + chars(wn) + n - 1)` is at most
     /// `n * max(count(w) * chars(w)) + (n - 1) * max(count(w))`. In ordinary
     /// prose that is far below the thresholds, and the n-gram count is skipped.
+    ///
+    /// This version needs no word ids: a bucket of words (by hash) holds all
+    /// occurrences of each of its words, and a char is at least a byte, so
+    /// `count(w) * chars(w)` is at most the bytes in `w`'s bucket and
+    /// `count(w)` at most the bucket's count.
     fn top_ngram_bound(&self, n: usize) -> usize {
-        n * self.word_most_chars + n.saturating_sub(1) * self.word_most
+        n * self.bucket_most_bytes + n.saturating_sub(1) * self.bucket_most
+    }
+
+    /// [`Ngrams::top_ngram_bound`] from exact word counts (interns the words).
+    fn exact_top_ngram_bound(&mut self, n: usize) -> usize {
+        self.intern();
+        let (mut most_chars, mut most) = (0usize, 0usize);
+        for (&count, &chars) in self.id_count.iter().zip(self.id_chars.iter()) {
+            most_chars = most_chars.max(count as usize * chars as usize);
+            most = most.max(count as usize);
+        }
+        n * most_chars + n.saturating_sub(1) * most
     }
 
     /// See the free function of the same name.
@@ -659,6 +726,7 @@ impl<'w, 's> Ngrams<'w, 's> {
         if len < n {
             return 0;
         }
+        self.intern();
         if self.id_hash.len() != len + 1 {
             let mut g = 0u64;
             self.id_hash.clear();
@@ -674,7 +742,7 @@ impl<'w, 's> Ngrams<'w, 's> {
         // that have it (`Counter.most_common(1)`): the first n-gram while
         // every count is 1.
         let (mut best, mut best_first) = (1u32, 0usize);
-        let ids = self.ids;
+        let ids = &self.ids[..];
         // An n-gram that starts with an m-gram occurring once (m <= n)
         // occurs once: it can only be the top n-gram when all are, and then
         // the first one is.
@@ -873,7 +941,11 @@ mod tests {
                 for n in 1..=10 {
                     assert_eq!(g.top_ngram_chars(n), naive_top(&words, n), "{words:?} {n}");
                     assert!(
-                        g.top_ngram_bound(n) >= naive_top(&words, n),
+                        g.top_ngram_bound(n) >= g.exact_top_ngram_bound(n),
+                        "{words:?} {n}"
+                    );
+                    assert!(
+                        g.exact_top_ngram_bound(n) >= naive_top(&words, n),
                         "{words:?} {n}"
                     );
                 }
@@ -893,6 +965,49 @@ mod tests {
                     "{words:?} {n}"
                 );
             }
+        }
+        // Long shared keys (the 32..128-byte retries of `lone_starts`):
+        // phrases copied with small edits, concatenation ambiguity
+        // ("ab c" = "a bc") and non-ASCII words.
+        let vocab = [
+            "ab",
+            "c",
+            "a",
+            "bc",
+            "é",
+            "aé",
+            "ééé",
+            "x",
+            "longwordnumberone",
+            "longwordnumbertwo",
+        ];
+        for round in 0..400 {
+            let phrase: Vec<&str> = (0..5 + round % 30)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    vocab[(state >> 33) as usize % vocab.len()]
+                })
+                .collect();
+            let mut words = Vec::new();
+            for copy in 0..1 + round % 4 {
+                words.extend_from_slice(&phrase);
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let at = (state >> 33) as usize % words.len();
+                words[at] = vocab[(copy + round) % vocab.len()];
+            }
+            with_ngrams(&words, |g| {
+                for n in 1..=12 {
+                    assert_eq!(
+                        g.repeated_ngram_chars(n),
+                        naive_dup(&words, n),
+                        "{words:?} {n}"
+                    );
+                }
+            });
         }
         // n beyond the 8-at-a-time skip (n >= 127), on a text repeated once.
         let half: Vec<&str> = (0..300)
