@@ -265,9 +265,22 @@ impl Pipeline {
             fates[idx] = Some(Fate::Kept);
             done[idx] = Some(doc);
         }
+        // Room for every record up front: growing by doubling copies the
+        // buffer each time and, past glibc's mmap threshold, maps fresh
+        // (zeroed, faulting) pages for it. A record is about its input line
+        // plus what sift adds (removed lines are bounded by the text).
+        let (mut kept_cap, mut removed_cap) = (0usize, 0usize);
+        for (doc, fate) in done.iter().zip(&fates) {
+            let Some(doc) = doc else { continue };
+            let need = doc.origin.bytes as usize + doc.text.len() / 4 + 256;
+            match fate {
+                Some(Fate::Removed { .. }) => removed_cap += need,
+                _ => kept_cap += need,
+            }
+        }
         let mut out = ChunkOut {
-            kept: Vec::new(),
-            removed: Vec::new(),
+            kept: Vec::with_capacity(kept_cap),
+            removed: Vec::with_capacity(removed_cap),
             stats,
         };
         for (doc, fate) in done.into_iter().zip(fates) {
