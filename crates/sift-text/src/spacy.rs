@@ -208,6 +208,8 @@ impl ChunkCache {
             // the pointer is to a live slot anyway.
             unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const CacheSlot).cast::<i8>()) };
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (self, k);
     }
 
     /// The cached tokens of chunk `s` (with key `k`) and its changing-run
