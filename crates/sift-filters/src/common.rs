@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::Anchored;
 
@@ -80,7 +80,7 @@ fn relabel<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
 /// DFA: the crate's iterators go through a `dyn` automaton and pay
 /// bookkeeping per byte, several times the walk.
 pub(crate) fn dfa_overlapping_matches(dfa: &DFA, hay: &[u8], mut f: impl FnMut(usize, usize, u32)) {
-    let Ok(mut sid) = dfa.start_state(Anchored::No) else {
+    let Ok(sid) = dfa.start_state(Anchored::No) else {
         return;
     };
     let mut report = |sid, end: usize| {
@@ -93,14 +93,28 @@ pub(crate) fn dfa_overlapping_matches(dfa: &DFA, hay: &[u8], mut f: impl FnMut(u
     if dfa.is_match(sid) {
         report(sid, 0);
     }
-    for (i, &b) in hay.iter().enumerate() {
+    walk(dfa, hay, 0..hay.len(), sid, &mut report);
+}
+
+/// Walk `dfa` over `hay[range]` from state `sid`, reporting each match state
+/// with its end (an offset in `hay`); stops at a dead state.
+#[inline]
+fn walk(
+    dfa: &DFA,
+    hay: &[u8],
+    range: std::ops::Range<usize>,
+    mut sid: StateID,
+    report: &mut impl FnMut(StateID, usize),
+) {
+    let from = range.start;
+    for (at, &b) in (from..).zip(&hay[range]) {
         sid = dfa.next_state(Anchored::No, sid, b);
         if dfa.is_special(sid) {
             if dfa.is_dead(sid) {
                 return;
             }
             if dfa.is_match(sid) {
-                report(sid, i + 1);
+                report(sid, at + 1);
             }
         }
     }
@@ -160,21 +174,14 @@ pub(crate) fn dfa_overlapping_matches_split(
         }
     }
     for k in 0..LANES {
-        if dead[k] {
-            continue;
-        }
-        let mut s = sid[k];
-        let from = bounds[k] + common;
-        for (at, &b) in (from..).zip(&hay[from..bounds[k + 1]]) {
-            s = dfa.next_state(Anchored::No, s, b);
-            if dfa.is_special(s) {
-                if dfa.is_dead(s) {
-                    break;
-                }
-                if dfa.is_match(s) {
-                    report(s, at + 1);
-                }
-            }
+        if !dead[k] {
+            walk(
+                dfa,
+                hay,
+                bounds[k] + common..bounds[k + 1],
+                sid[k],
+                &mut report,
+            );
         }
     }
 }

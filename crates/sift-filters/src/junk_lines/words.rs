@@ -156,6 +156,15 @@ pub fn is_alnum(c: char) -> bool {
     }
 }
 
+/// At byte `i` of `text` (a non-ASCII char's first byte): whether the char
+/// is alphanumeric, and its length in bytes.
+#[inline]
+fn char_at(text: &str, i: usize) -> (bool, usize) {
+    text.get(i..)
+        .and_then(|rest| rest.chars().next())
+        .map_or((false, 1), |c| (is_alnum(c), c.len_utf8()))
+}
+
 /// Appends `c.to_lowercase()` to `buf`, from a table for the (many) chars
 /// below [`TABLE_END`] that are their own lowercase.
 fn push_lowercase(buf: &mut String, c: char) {
@@ -229,10 +238,7 @@ impl Tokenizer {
                 i += 1;
                 continue;
             }
-            let (alnum, len) = text
-                .get(i..)
-                .and_then(|rest| rest.chars().next())
-                .map_or((false, 1), |c| (is_alnum(c), c.len_utf8()));
+            let (alnum, len) = char_at(text, i);
             if alnum {
                 if start == NONE {
                     start = i;
@@ -296,10 +302,7 @@ impl Tokenizer {
                 i += 1;
                 continue;
             }
-            let (alnum, len) = text
-                .get(i..)
-                .and_then(|rest| rest.chars().next())
-                .map_or((false, 1), |c| (is_alnum(c), c.len_utf8()));
+            let (alnum, len) = char_at(text, i);
             if alnum {
                 if start == NONE {
                     start = i;
