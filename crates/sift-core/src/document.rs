@@ -108,10 +108,10 @@ pub struct RemovedLine {
     pub line: usize,
     /// The line as it was.
     pub text: String,
-    /// Why it was removed.
-    pub reason: String,
-    /// Stage that removed it.
-    pub stage: String,
+    /// Why it was removed (usually a static reason name: no allocation).
+    pub reason: Cow<'static, str>,
+    /// Stage that removed it (shared by the lines one edit removes).
+    pub stage: Arc<str>,
 }
 
 /// Membership of a duplicate cluster.
@@ -219,6 +219,7 @@ impl Document {
             return 0;
         }
         let ends_with_newline = self.text.ends_with('\n');
+        let stage: Arc<str> = Arc::from(stage);
         let mut out: Vec<(usize, &str)> = Vec::with_capacity(n_lines);
         let mut removed = Vec::new();
         let mut removed_since_output = false;
@@ -231,8 +232,8 @@ impl Document {
                         removed.push(RemovedLine {
                             line: self.line_map.as_ref().map_or(i, |m| m[i] as usize),
                             text: line.to_string(),
-                            reason: reason.to_string(),
-                            stage: stage.to_string(),
+                            reason: reason.clone(),
+                            stage: Arc::clone(&stage),
                         });
                     }
                     removed_since_output = true;
@@ -382,7 +383,7 @@ mod tests {
             .sift
             .removed_lines
             .iter()
-            .map(|r| (r.line, r.stage.as_str()))
+            .map(|r| (r.line, &*r.stage))
             .collect();
         assert_eq!(got, vec![(0, "first"), (2, "first"), (4, "second")]);
         assert_eq!(doc.original_line_index(1), 3);

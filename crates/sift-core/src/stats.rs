@@ -61,7 +61,11 @@ impl StageStats {
     /// Count one removed line.
     pub fn count_line(&mut self, reason: &str) {
         self.lines_removed += 1;
-        self.reasons.entry(reason.to_string()).or_default().lines += 1;
+        // Look up before inserting: `entry` would allocate the key per line.
+        match self.reasons.get_mut(reason) {
+            Some(c) => c.lines += 1,
+            None => self.reasons.entry(reason.to_string()).or_default().lines += 1,
+        }
     }
 }
 

@@ -474,7 +474,7 @@ mod tests {
             .sift
             .removed_lines
             .iter()
-            .map(|r| (r.line, r.reason.as_str()))
+            .map(|r| (r.line, &*r.reason))
             .collect();
         assert_eq!(
             removed,
@@ -559,7 +559,7 @@ mod tests {
             let (v, doc) = run(&text);
             assert_eq!(v, Verdict::Keep);
             let removed: Vec<(usize, &str)> = (doc.sift.removed_lines.iter())
-                .map(|r| (r.line, r.reason.as_str()))
+                .map(|r| (r.line, &*r.reason))
                 .collect();
             let expected: Vec<(usize, &str)> = common.iter().copied().chain(last).collect();
             assert_eq!(removed, expected, "{extra:?}");
@@ -580,7 +580,7 @@ mod tests {
         let mut doc = Document::new("t", &text);
         assert_eq!(stage.process(&mut doc), Verdict::Keep);
         let removed: Vec<(usize, &str)> = (doc.sift.removed_lines.iter())
-            .map(|r| (r.line, r.reason.as_str()))
+            .map(|r| (r.line, &*r.reason))
             .collect();
         assert_eq!(removed, [(3, "policy")]);
     }

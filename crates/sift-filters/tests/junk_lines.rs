@@ -72,7 +72,7 @@ fn seed_002_ad_slots_and_source_link_removed_article_kept() {
         .sift
         .removed_lines
         .iter()
-        .map(|r| (r.line, r.text.as_str(), r.reason.as_str()))
+        .map(|r| (r.line, r.text.as_str(), &*r.reason))
         .collect();
     let last = SEED_2.lines().count() - 1;
     assert_eq!(
@@ -258,7 +258,7 @@ fn edge_words_only_go_in_boilerplate_runs() {
         .sift
         .removed_lines
         .iter()
-        .map(|r| (r.line, r.reason.as_str()))
+        .map(|r| (r.line, &*r.reason))
         .collect();
     assert_eq!(
         removed,
@@ -296,7 +296,7 @@ fn edge_runs_do_not_depend_on_spam_candidates() {
         doc.sift
             .removed_lines
             .iter()
-            .map(|r| (r.text.clone(), r.reason.clone()))
+            .map(|r| (r.text.clone(), r.reason.to_string()))
             .collect()
     };
     let expected: Vec<(String, String)> = [
@@ -387,7 +387,7 @@ fn browser_notices_go_but_sentences_about_javascript_stay() {
         .sift
         .removed_lines
         .iter()
-        .map(|r| (r.line, r.reason.as_str()))
+        .map(|r| (r.line, &*r.reason))
         .collect();
     assert_eq!(
         removed,

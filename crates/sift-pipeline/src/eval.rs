@@ -266,7 +266,7 @@ pub fn eval_lines(config: &PipelineConfig, path: &Path) -> Result<LineEvalReport
                 .sift
                 .removed_lines
                 .iter()
-                .map(|r| (r.line, r.reason.clone()))
+                .map(|r| (r.line, r.reason.to_string()))
                 .collect();
             Ok(DocResult {
                 id,

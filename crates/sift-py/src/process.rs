@@ -54,8 +54,8 @@ impl From<&sift::core::RemovedLine> for RemovedLine {
         Self {
             line: r.line,
             text: r.text.clone(),
-            reason: r.reason.clone(),
-            stage: r.stage.clone(),
+            reason: r.reason.to_string(),
+            stage: r.stage.to_string(),
         }
     }
 }
@@ -109,8 +109,8 @@ impl ProcessResult {
     fn reasons(&self) -> Vec<String> {
         let mut out: Vec<String> = self.reason.iter().cloned().collect();
         for l in &self.lines {
-            if !out.contains(&l.reason) {
-                out.push(l.reason.clone());
+            if !out.iter().any(|r| *r == *l.reason) {
+                out.push(l.reason.to_string());
             }
         }
         out

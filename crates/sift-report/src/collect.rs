@@ -734,7 +734,7 @@ fn example_line(
     removed: Option<&RemovedLine>,
     focus: Option<&ReasonKey>,
 ) -> ExampleLine {
-    let removed = removed.map(|r| (r.stage.clone(), r.reason.clone()));
+    let removed = removed.map(|r| (r.stage.to_string(), r.reason.to_string()));
     ExampleLine {
         line: removed.as_ref().map(|_| i),
         focus: focus.is_some() && removed.as_ref() == focus,
@@ -753,7 +753,7 @@ fn line_example(
 ) -> Vec<Option<ExampleLine>> {
     let lines = original_lines(text, removed, kept);
     let is_focus =
-        |r: Option<&RemovedLine>| r.is_some_and(|r| r.stage == key.0 && r.reason == key.1);
+        |r: Option<&RemovedLine>| r.is_some_and(|r| *r.stage == *key.0 && r.reason == key.1);
     let mut show = vec![false; lines.len()];
     for (i, (_, r)) in lines.iter().enumerate() {
         if is_focus(*r) {
@@ -924,7 +924,7 @@ mod tests {
         RemovedLine {
             line,
             text: text.into(),
-            reason: reason.into(),
+            reason: reason.to_string().into(),
             stage: "clean".into(),
         }
     }
