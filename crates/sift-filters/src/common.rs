@@ -690,6 +690,16 @@ pub(crate) const PUNCTUATION_SET: [char; 281] = [
     '\u{1da88}',
 ];
 
+/// One step of a 64-bit linear congruential generator (Knuth's MMIX
+/// constants): the tests' reproducible pseudo-random inputs.
+#[cfg(test)]
+pub(crate) fn lcg_step(state: &mut u64) -> u64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *state
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -713,9 +723,7 @@ mod tests {
         for len in [0, 3, 40, 90, 300, 2000] {
             let mut text = String::new();
             for _ in 0..len {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
+                crate::common::lcg_step(&mut seed);
                 text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
             }
             let (mut one, mut split) = (Vec::new(), Vec::new());

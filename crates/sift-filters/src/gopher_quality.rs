@@ -331,9 +331,7 @@ mod tests {
             for _ in 0..300 {
                 let w: Vec<u8> = (0..len)
                     .map(|_| {
-                        seed = seed
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
+                        crate::common::lcg_step(&mut seed);
                         bytes[(seed >> 33) as usize % bytes.len()]
                     })
                     .collect();

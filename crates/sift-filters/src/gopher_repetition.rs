@@ -929,9 +929,7 @@ mod tests {
             let len = round % 40;
             let words: Vec<&str> = (0..len)
                 .map(|_| {
-                    state = state
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
+                    crate::common::lcg_step(&mut state);
                     vocab[(state >> 33) as usize % (2 + round % (vocab.len() - 1))]
                 })
                 .collect();
@@ -984,18 +982,14 @@ mod tests {
         for round in 0..400 {
             let phrase: Vec<&str> = (0..5 + round % 30)
                 .map(|_| {
-                    state = state
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
+                    crate::common::lcg_step(&mut state);
                     vocab[(state >> 33) as usize % vocab.len()]
                 })
                 .collect();
             let mut words = Vec::new();
             for copy in 0..1 + round % 4 {
                 words.extend_from_slice(&phrase);
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
+                crate::common::lcg_step(&mut state);
                 let at = (state >> 33) as usize % words.len();
                 words[at] = vocab[(copy + round) % vocab.len()];
             }

@@ -1045,9 +1045,7 @@ mod tests {
             .map(|_| {
                 (0..seed % 90)
                     .map(|_| {
-                        seed = seed
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
+                        crate::common::lcg_step(&mut seed);
                         [
                             ' ', '\t', '\n', '\x0b', '\x0c', '\r', 'a', 'b', '.', '\x1f', '\x08',
                             '\x0e', '!', '\u{a0}', '\u{3000}', 'é', '’', '東', '\u{85}',
