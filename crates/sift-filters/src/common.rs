@@ -189,6 +189,37 @@ pub(crate) fn dfa_overlapping_matches_split(
 /// Independent walks of [`dfa_overlapping_matches_split`].
 const LANES: usize = 4;
 
+/// [`dfa_overlapping_matches`] of each of `hays`, as `f(hay, start, end,
+/// pattern)`: one hay's matches come in that function's order, but the
+/// hays' matches interleave. For patterns and hays that never contain the
+/// byte `sep`: the hays are joined by `sep` in `buf` and walked by
+/// [`dfa_overlapping_matches_split`], so that the many short hays of a
+/// document (its lines) are walked four at a time. Each byte is copied as
+/// `map(byte)` (ASCII case folding for an automaton of lowercase patterns;
+/// `map` must keep `sep` and no other byte on `sep`).
+pub(crate) fn dfa_overlapping_matches_many(
+    dfa: &DFA,
+    hays: &[&[u8]],
+    sep: u8,
+    map: impl Fn(u8) -> u8,
+    buf: &mut Vec<u8>,
+    mut f: impl FnMut(usize, usize, usize, u32),
+) {
+    buf.clear();
+    let mut starts = Vec::with_capacity(hays.len());
+    for hay in hays {
+        debug_assert!(!hay.contains(&sep));
+        starts.push(buf.len());
+        buf.extend(hay.iter().map(|&b| map(b)));
+        buf.push(sep);
+    }
+    dfa_overlapping_matches_split(dfa, buf, sep, |s, e, p| {
+        // No match holds `sep`: it lies inside one hay.
+        let k = starts.partition_point(|&h| h <= s).saturating_sub(1);
+        f(k, s - starts[k], e - starts[k], p);
+    });
+}
+
 /// datatrove's `find_duplicates`: walk `items` keeping a set of those seen;
 /// each repeat adds 1 to the element count and its code-point length to the
 /// character count. Returns `(dup_elements, dup_chars)`.
@@ -736,6 +767,61 @@ mod tests {
             assert!(len < 300 || one.len() > 50, "the test text has matches");
             assert_eq!(one, split, "{text:?}");
         }
+    }
+
+    #[test]
+    fn many_walk_finds_each_hays_matches_in_order() {
+        let pats = [
+            "cookie policy",
+            "use cookies",
+            "javascript",
+            "ok",
+            "kie",
+            "cookie",
+        ];
+        let dfa = DFA::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(pats)
+            .expect("dfa");
+        let pieces = [
+            "cookie", " policy", "Use ", "COOKIES", "java", "Script", "ok", "é", "x", " ",
+        ];
+        let mut seed = 11u64;
+        // Hays from empty to long, over 256 bytes in all (the split walk's
+        // lanes start there).
+        let hays: Vec<String> = (0..60)
+            .map(|_| {
+                crate::common::lcg_step(&mut seed);
+                let len = (seed >> 33) as usize % 40;
+                (0..len)
+                    .map(|_| {
+                        crate::common::lcg_step(&mut seed);
+                        pieces[(seed >> 33) as usize % pieces.len()]
+                    })
+                    .collect()
+            })
+            .collect();
+        let bytes: Vec<&[u8]> = hays.iter().map(|h| h.as_bytes()).collect();
+        let mut many = vec![Vec::new(); hays.len()];
+        let mut buf = Vec::new();
+        dfa_overlapping_matches_many(
+            &dfa,
+            &bytes,
+            b'\n',
+            |b| b,
+            &mut buf,
+            |k, s, e, p| many[k].push((s, e, p)),
+        );
+        let mut total = 0;
+        for (k, hay) in bytes.iter().enumerate() {
+            let mut one = Vec::new();
+            dfa_overlapping_matches(&dfa, hay, |s, e, p| one.push((s, e, p)));
+            total += one.len();
+            // Same matches in the same order, not only the same set.
+            assert_eq!(one, many[k], "{:?}", hays[k]);
+        }
+        assert!(total > 100, "the test hays have matches");
     }
 
     /// Real pages with datatrove 0.10.1's decisions (tests/data/README.md).

@@ -431,7 +431,7 @@ pub struct Families {
     pub edge_set: WholeLineSet,
     /// Inline junk stripped from kept lines (None: no inline patterns).
     pub inline: Option<Regex>,
-    /// Lexicon automaton (ASCII case-insensitive), walked by
+    /// Lexicon automaton (lowercase patterns, walked over folded text) by
     /// [`Families::lexicon_matches`].
     pub lexicon: aho_corasick::dfa::DFA,
     /// Meaning of each lexicon pattern.
@@ -526,12 +526,14 @@ impl Families {
                 })?,
             )
         };
-        // No prefilter: `lexicon_matches` walks every byte anyway.
+        // No prefilter: `lexicon_matches` walks every byte anyway. ASCII
+        // case-insensitive by folding both sides: the walk folds the text as
+        // it copies it, and the automaton knows one case, so it has half the
+        // byte classes and half the table (the walk is bound by reads of it).
         let lexicon = aho_corasick::dfa::DFA::builder()
-            .ascii_case_insensitive(true)
             .match_kind(aho_corasick::MatchKind::Standard)
             .prefilter(false)
-            .build(&lex_pats)
+            .build(lex_pats.iter().map(|p| p.to_ascii_lowercase()))
             .map_err(|e| Error::Config {
                 stage: STAGE,
                 key: "@anchor/@term".into(),
@@ -583,11 +585,27 @@ impl Families {
         Ok(f)
     }
 
-    /// Every lexicon match in `t` as `(start, end, pattern)`, in the order
-    /// of `AhoCorasick::find_overlapping_iter` (see
-    /// [`crate::common::dfa_overlapping_matches`]).
-    pub fn lexicon_matches(&self, t: &str, f: impl FnMut(usize, usize, u32)) {
-        crate::common::dfa_overlapping_matches(&self.lexicon, t.as_bytes(), f);
+    /// Every lexicon match in each of `lines` as `f(line, start, end,
+    /// pattern)`; each line's matches come in the order of
+    /// `AhoCorasick::find_overlapping_iter` (see
+    /// [`crate::common::dfa_overlapping_matches`]), the lines' interleave.
+    /// No line holds '\n', nor does a lexicon pattern (they are lines of the
+    /// family files), so the lines are walked together. `buf` is scratch.
+    pub fn lexicon_matches(
+        &self,
+        lines: &[&str],
+        buf: &mut Vec<u8>,
+        f: impl FnMut(usize, usize, usize, u32),
+    ) {
+        let hays: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+        crate::common::dfa_overlapping_matches_many(
+            &self.lexicon,
+            &hays,
+            b'\n',
+            |b| b.to_ascii_lowercase(),
+            buf,
+            f,
+        );
     }
 
     /// Names of every embedded family.
@@ -743,20 +761,32 @@ mod tests {
             .match_kind(aho_corasick::MatchKind::Standard)
             .build(&f.term_text)
             .expect("builds");
-        for t in [
+        let lines = [
             "Buy Viagra online, cheap CIALIS without prescription!!!",
             "best online casino bonus — free spins, casinos and slots",
             "payday loans, title loans: bad credit loan approval",
             "",
             "Ünïcödé naïve café, 東京 — nothing here",
-        ] {
-            let mut walk = Vec::new();
-            f.lexicon_matches(t, |s, e, id| walk.push((s, e, id)));
-            let iter: Vec<_> = ac
-                .find_overlapping_iter(t)
-                .map(|m| (m.start(), m.end(), m.pattern().as_u32()))
-                .collect();
-            assert_eq!(walk, iter, "{t}");
+        ];
+        // Alone, and many lines at once (walked four at a time).
+        let many: Vec<&str> = lines
+            .iter()
+            .cycle()
+            .take(5 * lines.len())
+            .copied()
+            .collect();
+        for batch in lines.chunks(1).chain([&many[..]]) {
+            let mut walk = vec![Vec::new(); batch.len()];
+            f.lexicon_matches(batch, &mut Vec::new(), |k, s, e, id| {
+                walk[k].push((s, e, id))
+            });
+            for (t, walk) in batch.iter().zip(walk) {
+                let iter: Vec<_> = ac
+                    .find_overlapping_iter(t)
+                    .map(|m| (m.start(), m.end(), m.pattern().as_u32()))
+                    .collect();
+                assert_eq!(walk, iter, "{t}");
+            }
         }
     }
 

@@ -413,7 +413,9 @@ impl JunkLines {
         Some(self.reason(Class::Strong(f)))
     }
 
-    fn lexicon(&self, t: &str, ev: &mut Evidence) {
+    /// The lexicon evidence of line `t` from its lexicon `matches` (start,
+    /// end, pattern) in [`Families::lexicon_matches`] order.
+    fn lexicon(&self, t: &str, matches: &[(usize, usize, u32)], ev: &mut Evidence) {
         let n = self.fam.info.len();
         ev.score.clear();
         ev.score.resize(n, 0.0);
@@ -422,19 +424,19 @@ impl JunkLines {
         ev.cues = 0.0;
         ev.terms.clear();
         ev.spans.clear();
-        self.fam.lexicon_matches(t, |start, end, id| {
+        for &(start, end, id) in matches {
             let info = self.fam.terms[id as usize];
             if is_word_char(t[..start].chars().next_back())
                 || (!info.prefix && is_word_char(t[end..].chars().next()))
             {
-                return;
+                continue;
             }
             if ev.terms.contains(&id) {
-                return;
+                continue;
             }
             ev.terms.push(id);
             ev.spans.push((start, end, id));
-        });
+        }
         // Most lines hold no lexicon term: nothing to weigh.
         if ev.spans.is_empty() {
             return;
@@ -502,7 +504,10 @@ impl JunkLines {
         // Lines that an `@edge` pattern may classify (checked after pass one).
         let mut edge_ok = vec![false; n];
 
-        // Pass one: patterns, lexicon and shape, line by line.
+        // Pass one: shape and whole-line patterns, line by line, then the
+        // lexicon, whose walks of the document's lines overlap when run
+        // together (see `Families::lexicon_matches`).
+        let mut lex_lines: Vec<usize> = Vec::new();
         for (i, raw) in lines.iter().enumerate() {
             let t = trim(raw);
             if t.is_empty() {
@@ -536,7 +541,31 @@ impl JunkLines {
             if punct && n_words >= 20 {
                 continue;
             }
-            self.lexicon(t, &mut scratch);
+            lex_lines.push(i);
+        }
+        let lex_texts: Vec<&str> = lex_lines.iter().map(|&i| trim(lines[i])).collect();
+        // (place in `lex_lines`, start, end, pattern), each line's in order.
+        let mut matches: Vec<(usize, usize, usize, u32)> = Vec::new();
+        let mut buf = Vec::new();
+        self.fam
+            .lexicon_matches(&lex_texts, &mut buf, |k, s, e, p| {
+                matches.push((k, s, e, p))
+            });
+        // Stable: each line's matches keep their order.
+        matches.sort_by_key(|m| m.0);
+        let mut line_matches: Vec<(usize, usize, u32)> = Vec::new();
+        let mut next_match = 0;
+        for (k, (&i, &t)) in lex_lines.iter().zip(&lex_texts).enumerate() {
+            line_matches.clear();
+            while let Some(&(mk, s, e, p)) = matches.get(next_match) {
+                if mk != k {
+                    break;
+                }
+                line_matches.push((s, e, p));
+                next_match += 1;
+            }
+            self.lexicon(t, &line_matches, &mut scratch);
+            let fragment = shape_bits[i] & FRAGMENT != 0;
             let anchored = scratch.any_anchor();
             // Off-topic needs `offtopic_min_cues`; the regexes add at most
             // one cue in practice (a year), so only near misses pay for them.
@@ -552,7 +581,7 @@ impl JunkLines {
                     continue;
                 }
             }
-            edge_ok[i] = core.len() <= EDGE_LINE;
+            edge_ok[i] = strip_decoration(t).len() <= EDGE_LINE;
         }
         // Non-blank lines, in order: pass one settled which lines are blank.
         let non_blank: Vec<usize> = (0..n).filter(|&i| class[i] != Class::Blank).collect();
