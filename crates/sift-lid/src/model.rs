@@ -342,7 +342,7 @@ struct Scratch {
     heap: Vec<Pred>,
     ids: Vec<u32>,
     stack: Vec<(i32, f32)>,
-    oov: crate::dict::OovCache,
+    tokens: crate::dict::TokenCache,
 }
 
 thread_local! {
@@ -497,7 +497,7 @@ impl Model {
         let ids = &mut s.ids;
         ids.clear();
         self.dict
-            .line_rows(text, &mut s.buf, &mut s.hashes, &mut s.oov, |r| ids.push(r));
+            .line_rows(text, &mut s.buf, &mut s.hashes, &mut s.tokens, ids);
         let count = ids.len();
         self.input.add_rows(hidden, &s.ids);
         if count == 0 {
