@@ -5,6 +5,7 @@
 
 mod document;
 pub mod lines;
+pub mod prefetch;
 mod stage;
 mod stats;
 pub mod swar;

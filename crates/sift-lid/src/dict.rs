@@ -18,6 +18,8 @@
 //! Ids are pushed through a callback in C++'s order, so the caller can sum
 //! input rows without building the id list.
 
+use sift_core::prefetch::prefetch;
+
 use crate::format::{Args, RawDict, Result};
 
 /// The end-of-sentence token.
@@ -503,22 +505,6 @@ impl TokenCache {
         };
         self.entries += 1;
     }
-}
-
-/// Ask the CPU to load the cache line of `x` (a hint: it changes nothing;
-/// on other architectures, nothing).
-#[inline(always)]
-#[allow(unsafe_code)]
-fn prefetch<T>(x: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: a prefetch never faults and has no effect on memory; the
-        // pointer is to a live value anyway.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast::<i8>()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = x;
 }
 
 fn next_cache_owner() -> u64 {

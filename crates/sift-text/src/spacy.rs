@@ -199,17 +199,10 @@ impl ChunkCache {
 
     /// Ask the CPU to load `k`'s first slot (a hint: it changes nothing).
     #[inline]
-    #[allow(unsafe_code)]
     fn prefetch(&self, k: &ChunkKey) {
-        #[cfg(target_arch = "x86_64")]
         if let Some(slot) = self.slots.get(Self::slot(k)) {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            // SAFETY: a prefetch never faults and has no effect on memory;
-            // the pointer is to a live slot anyway.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const CacheSlot).cast::<i8>()) };
+            sift_core::prefetch::prefetch(slot);
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = (self, k);
     }
 
     /// The cached tokens of chunk `s` (with key `k`) and its changing-run
