@@ -18,11 +18,18 @@ mod presets;
 mod stages;
 
 pub const PAGES: &[u8] = include_bytes!("../../../sift-io/benches/data/pages.jsonl");
+/// A sample of the benchmark corpus (`../../../sift-io/benches/data/README.md`).
+pub const BENCH_CORPUS: &[u8] = include_bytes!("../../../sift-io/benches/data/bench-corpus.jsonl");
 
-/// The corpus as documents, and its text size in bytes.
+/// The real pages as documents, and their text size in bytes.
 pub fn corpus() -> (Vec<Document>, u64) {
+    corpus_of(PAGES)
+}
+
+/// `jsonl` as documents, and their text size in bytes.
+pub fn corpus_of(jsonl: &[u8]) -> (Vec<Document>, u64) {
     let docs: Vec<Document> =
-        JsonlReader::new(PAGES, Arc::from("pages.jsonl"), FieldNames::default())
+        JsonlReader::new(jsonl, Arc::from("corpus.jsonl"), FieldNames::default())
             .filter_map(|r| match r {
                 Ok(Record::Doc(d)) => Some(d),
                 _ => None,
