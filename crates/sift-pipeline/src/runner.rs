@@ -112,6 +112,7 @@ struct RunIdentity {
     shards: Vec<String>,
 }
 
+/// Documents per chunk, the unit of parallel work.
 const CHUNK_DOCS: usize = 64;
 
 struct ChunkOut {
@@ -499,14 +500,22 @@ fn write_chunks(output: &mut ShardOutput, chunks: &[ChunkOut]) -> Result<(), Err
     Ok(())
 }
 
-fn split_chunks(mut batch: Vec<Document>) -> Vec<Vec<Document>> {
+/// `batch` cut into chunks of [`CHUNK_DOCS`] items (one chunk if empty),
+/// in order; each item is moved once.
+fn split_chunks<T>(batch: Vec<T>) -> Vec<Vec<T>> {
     let mut chunks = Vec::with_capacity(batch.len() / CHUNK_DOCS + 1);
-    while batch.len() > CHUNK_DOCS {
-        let rest = batch.split_off(CHUNK_DOCS);
-        chunks.push(batch);
-        batch = rest;
+    let mut items = batch.into_iter();
+    loop {
+        let chunk: Vec<T> = items.by_ref().take(CHUNK_DOCS).collect();
+        if chunk.is_empty() && !chunks.is_empty() {
+            break;
+        }
+        let full = chunk.len() == CHUNK_DOCS;
+        chunks.push(chunk);
+        if !full {
+            break;
+        }
     }
-    chunks.push(batch);
     chunks
 }
 
@@ -581,6 +590,20 @@ mod tests {
         )
         .expect("valid");
         Pipeline::build(cfg).expect("builds")
+    }
+
+    #[test]
+    fn chunks_keep_every_item_in_order() {
+        for n in [0, 1, CHUNK_DOCS, CHUNK_DOCS + 1, 2 * CHUNK_DOCS + 3] {
+            let chunks = split_chunks((0..n).collect::<Vec<usize>>());
+            let lens: Vec<usize> = chunks.iter().map(Vec::len).collect();
+            assert!(
+                lens[..lens.len() - 1].iter().all(|&l| l == CHUNK_DOCS),
+                "{lens:?}"
+            );
+            assert_eq!(chunks.len(), n.div_ceil(CHUNK_DOCS).max(1), "{lens:?}");
+            assert_eq!(chunks.concat(), (0..n).collect::<Vec<usize>>());
+        }
     }
 
     #[test]

@@ -521,7 +521,7 @@ impl PassCtx<'_> {
                 || {
                     rayon::join(
                         || {
-                            split_items(items)
+                            split_chunks(items)
                                 .into_par_iter()
                                 .map(|c| self.process(c))
                                 .collect::<Vec<Chunk>>()
@@ -730,17 +730,6 @@ impl PassCtx<'_> {
             }
         }
     }
-}
-
-fn split_items(mut items: Vec<Item>) -> Vec<Vec<Item>> {
-    let mut chunks = Vec::with_capacity(items.len() / CHUNK_DOCS + 1);
-    while items.len() > CHUNK_DOCS {
-        let rest = items.split_off(CHUNK_DOCS);
-        chunks.push(items);
-        items = rest;
-    }
-    chunks.push(items);
-    chunks
 }
 
 #[cfg(test)]
