@@ -11,6 +11,8 @@
 #              tokenizers (datatrove's JSONL reader/writer and its dedup package import them).
 #              If another process is creating it, we wait for its .ready marker.
 #   SIFT_BIN   use this sift binary instead of building target/release/sift.
+#   SIG_BIN    use this MinHash signature program instead of building
+#              target/release/examples/minhash_signatures.
 # Everything else is passed to bench/compare.py (see its --help). Output data goes to
 # ../bench-data (outside the repository; --data-dir to change).
 set -euo pipefail
@@ -54,6 +56,13 @@ if [[ -z "${SIFT_BIN:-}" ]]; then
     (cd "$ROOT" && cargo build --release -q -p sift-cli)
     SIFT_BIN="$ROOT/target/release/sift"
 fi
+# MinHash signatures alone (issue #7's signature target): a small program of
+# sift-dedup's examples, timed like the CLI.
+if [[ -z "${SIG_BIN:-}" ]]; then
+    log "building the MinHash signature program (release)"
+    (cd "$ROOT" && cargo build --release -q -p sift-dedup --example minhash_signatures)
+    SIG_BIN="$ROOT/target/release/examples/minhash_signatures"
+fi
 
 peer_args=()
 if [[ " $* " != *" --peer-python "* ]]; then
@@ -63,4 +72,4 @@ fi
 
 COMPARE_ARGS=$(printf '%q ' "$@")
 export COMPARE_ARGS
-exec python3 "$ROOT/bench/compare.py" --sift "$SIFT_BIN" "${peer_args[@]}" "$@"
+exec python3 "$ROOT/bench/compare.py" --sift "$SIFT_BIN" --sig-bin "$SIG_BIN" "${peer_args[@]}" "$@"
