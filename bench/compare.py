@@ -711,7 +711,8 @@ class Bench:
                 sruns = self.repeat([a.sig_bin, str(corpus)], a.runs, "sift minhash signatures")
                 sig_rate = size / med([r.cpu for r in sruns])
                 self.res["rate_minhash_sig"] = sig_rate
-                extra = (f"sift signatures alone (`minhash_signatures`, read + parse + sign): "
+                extra = (f"sift signatures alone (`minhash_throughput` example, whole process: read + "
+                         f"parse + sign): "
                          f"{sig_rate:.1f} MB/s/core"
                          + (f", {sig_rate / p_rate:.0f}× the peer's signature step" if p_rate else "")
                          + ("; " + extra if extra else ""))
@@ -1224,8 +1225,8 @@ def main(argv=None) -> int:
         return peer_main(argv[1])
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sift", default=str(ROOT / "target" / "release" / "sift"))
-    p.add_argument("--sig-bin", default=str(ROOT / "target" / "release" / "examples" / "minhash_signatures"),
-                   help="sift-dedup's minhash_signatures example (MinHash signatures alone)")
+    p.add_argument("--sig-bin", default=str(ROOT / "target" / "release" / "examples" / "minhash_throughput"),
+                   help="sift-dedup's minhash_throughput example (MinHash signatures alone)")
     p.add_argument("--peer-python", default=str(ROOT.parent / "peer-venv" / "bin" / "python"),
                    help="python of the datatrove virtualenv ('' to skip the peer)")
     p.add_argument("--mb", type=int, default=100, help="corpus size for sift runs")

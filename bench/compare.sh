@@ -12,7 +12,7 @@
 #              If another process is creating it, we wait for its .ready marker.
 #   SIFT_BIN   use this sift binary instead of building target/release/sift.
 #   SIG_BIN    use this MinHash signature program instead of building
-#              target/release/examples/minhash_signatures.
+#              target/release/examples/minhash_throughput.
 # Everything else is passed to bench/compare.py (see its --help). Output data goes to
 # ../bench-data (outside the repository; --data-dir to change).
 set -euo pipefail
@@ -56,12 +56,12 @@ if [[ -z "${SIFT_BIN:-}" ]]; then
     (cd "$ROOT" && cargo build --release -q -p sift-cli)
     SIFT_BIN="$ROOT/target/release/sift"
 fi
-# MinHash signatures alone (issue #7's signature target): a small program of
-# sift-dedup's examples, timed like the CLI.
+# MinHash signatures alone (issue #7's signature target): sift-dedup's
+# minhash_throughput example, timed as a whole process like the CLI.
 if [[ -z "${SIG_BIN:-}" ]]; then
     log "building the MinHash signature program (release)"
-    (cd "$ROOT" && cargo build --release -q -p sift-dedup --example minhash_signatures)
-    SIG_BIN="$ROOT/target/release/examples/minhash_signatures"
+    (cd "$ROOT" && cargo build --release -q -p sift-dedup --example minhash_throughput)
+    SIG_BIN="$ROOT/target/release/examples/minhash_throughput"
 fi
 
 peer_args=()
