@@ -737,14 +737,18 @@ mod tests {
     use serde_json::Value;
     use sift_core::{Document, Stage, Verdict};
 
-    #[test]
-    fn split_walk_finds_the_same_matches() {
-        let pats = ["cookie policy", "use cookies", "javascript", "ok", "kie"];
-        let dfa = DFA::builder()
+    /// A case-insensitive overlapping automaton of `pats`.
+    fn test_dfa(pats: &[&str]) -> DFA {
+        DFA::builder()
             .ascii_case_insensitive(true)
             .match_kind(aho_corasick::MatchKind::Standard)
             .build(pats)
-            .expect("dfa");
+            .expect("dfa")
+    }
+
+    #[test]
+    fn split_walk_finds_the_same_matches() {
+        let dfa = test_dfa(&["cookie policy", "use cookies", "javascript", "ok", "kie"]);
         // Deterministic pseudo-random texts of pattern pieces, words and
         // newlines, short and long (the split walk starts at 256 bytes).
         let pieces = [
@@ -771,19 +775,14 @@ mod tests {
 
     #[test]
     fn many_walk_finds_each_hays_matches_in_order() {
-        let pats = [
+        let dfa = test_dfa(&[
             "cookie policy",
             "use cookies",
             "javascript",
             "ok",
             "kie",
             "cookie",
-        ];
-        let dfa = DFA::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(aho_corasick::MatchKind::Standard)
-            .build(pats)
-            .expect("dfa");
+        ]);
         let pieces = [
             "cookie", " policy", "Use ", "COOKIES", "java", "Script", "ok", "é", "x", " ",
         ];

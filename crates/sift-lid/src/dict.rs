@@ -19,6 +19,7 @@
 //! input rows without building the id list.
 
 use sift_core::prefetch::prefetch;
+use sift_core::swar::load_partial;
 
 use crate::format::{Args, RawDict, Result};
 
@@ -303,25 +304,6 @@ const HIT: u16 = 1 << 15;
 const KEEP: usize = MAX_ENTRIES / 2;
 /// Tokens looked up together: their slots are prefetched before any is read.
 const BATCH: usize = 64;
-
-/// The bytes of `s` (at most 8) as a little-endian `u64`, zero-padded.
-#[inline(always)]
-fn load_partial(s: &[u8]) -> u64 {
-    let n = s.len();
-    let at = |i: usize| u64::from(s[i]);
-    if n >= 8 {
-        let mut x = [0u8; 8];
-        x.copy_from_slice(&s[..8]);
-        u64::from_le_bytes(x)
-    } else if n >= 4 {
-        let word = |i: usize| u64::from(u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]]));
-        word(0) | word(n - 4) << (8 * (n - 4))
-    } else if n > 0 {
-        at(0) | at(n / 2) << (8 * (n / 2)) | at(n - 1) << (8 * (n - 1))
-    } else {
-        0
-    }
-}
 
 impl Key {
     #[inline]
