@@ -1124,12 +1124,14 @@ def criterion_section(src: Path) -> list[str]:
                 rows.append(f"| {crate} | `{line.split(':')[0]}` | not available in this build |")
     return [
         CRIT_BEGIN,
-        "## criterion benches (committed real pages, bytes/s)",
+        "## criterion benches (committed text, bytes/s)",
         "",
         f"`cargo bench -p CRATE --bench NAME -- --warm-up-time 1 --measurement-time 3` per crate "
         f"(wall-clock medians, so they slow down with machine load: 1-min load average "
         f"{min(loads, default=0):.1f}–{max(loads, default=0):.1f} while they ran, on {os.cpu_count()} cores). "
-        "Corpus: `crates/sift-io/benches/data/pages.jsonl` (1.2 MB, 99 real pages). "
+        "Corpus: `crates/sift-io/benches/data/pages.jsonl` (1.2 MB, 99 real pages), except "
+        "`junk_overhead/bench/*`: `bench-corpus.jsonl` (the first 1.2 MB of the benchmark corpus, issue #3's "
+        "input; `junk_overhead/*/spine+junk_lines` over `*/spine` - 1 is the cleaner's overhead). "
         "`stage/*` and `preset/*` time the per-document path (`Pipeline::process`): dedup stages "
         "work in the runner's passes, so they have no `stage/` row and `preset/default` excludes "
         "them (dedup kernels: the `sift-dedup` rows; whole runs: the tables above).",
