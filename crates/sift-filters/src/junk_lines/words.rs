@@ -165,6 +165,72 @@ fn char_at(text: &str, i: usize) -> (bool, usize) {
         .map_or((false, 1), |c| (is_alnum(c), c.len_utf8()))
 }
 
+/// One step of [`scan_words`].
+enum Scan {
+    /// An ASCII byte of a word, lowercased; `first`: it starts the word.
+    Byte { low: u8, first: bool },
+    /// The end of the word `text[start..end]`; `ascii`: all its bytes are.
+    Word {
+        start: usize,
+        end: usize,
+        ascii: bool,
+    },
+}
+
+/// The loop both word scans share: the words of `text` are its maximal
+/// runs of alphanumeric chars; ASCII bytes take one table load (separator,
+/// or the lowercase byte), others a char decode. Inlined into each caller,
+/// so the ASCII hash of [`Tokenizer::for_each_word`] stays in registers.
+#[inline(always)]
+fn scan_words(text: &str, mut on: impl FnMut(Scan)) {
+    const NONE: usize = usize::MAX;
+    let bytes = text.as_bytes();
+    let (mut start, mut ascii) = (NONE, true);
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if let Some(&low) = ASCII_WORD.get(usize::from(b)) {
+            if low != 0 {
+                let first = start == NONE;
+                if first {
+                    (start, ascii) = (i, true);
+                }
+                on(Scan::Byte { low, first });
+            } else if start != NONE {
+                on(Scan::Word {
+                    start,
+                    end: i,
+                    ascii,
+                });
+                start = NONE;
+            }
+            i += 1;
+            continue;
+        }
+        let (alnum, len) = char_at(text, i);
+        if alnum {
+            if start == NONE {
+                start = i;
+            }
+            ascii = false;
+        } else if start != NONE {
+            on(Scan::Word {
+                start,
+                end: i,
+                ascii,
+            });
+            start = NONE;
+        }
+        i += len;
+    }
+    if start != NONE {
+        on(Scan::Word {
+            start,
+            end: text.len(),
+            ascii,
+        });
+    }
+}
+
 /// Appends `c.to_lowercase()` to `buf`, from a table for the (many) chars
 /// below [`TABLE_END`] that are their own lowercase.
 fn push_lowercase(buf: &mut String, c: char) {
@@ -214,45 +280,25 @@ impl Tokenizer {
     /// before the last byte is kept for a plural `s`); others go through
     /// [`Self::word`].
     pub fn for_each_word(&mut self, text: &str, mut f: impl FnMut(u64)) {
-        const NONE: usize = usize::MAX;
-        let bytes = text.as_bytes();
-        let mut start = NONE;
-        let (mut h, mut h_prev) = (FNV_OFFSET, FNV_OFFSET);
-        let (mut ascii, mut digits) = (true, true);
-        let mut i = 0;
-        while let Some(&b) = bytes.get(i) {
-            // ASCII: one table load says separator (0) or the lowercase
-            // byte to hash.
-            if let Some(&low) = ASCII_WORD.get(usize::from(b)) {
-                if low != 0 {
-                    if start == NONE {
-                        (start, h, ascii, digits) = (i, FNV_OFFSET, true, true);
-                    }
-                    h_prev = h;
-                    h = (h ^ u64::from(low)).wrapping_mul(FNV_PRIME);
-                    digits &= low <= b'9';
-                } else if start != NONE {
-                    self.emit(&text[start..i], (h, h_prev), ascii, digits, &mut f);
-                    start = NONE;
+        let (mut h, mut h_prev, mut digits) = (FNV_OFFSET, FNV_OFFSET, true);
+        scan_words(text, |step| match step {
+            Scan::Byte { low, first } => {
+                if first {
+                    (h, digits) = (FNV_OFFSET, true);
                 }
-                i += 1;
-                continue;
+                h_prev = h;
+                h = (h ^ u64::from(low)).wrapping_mul(FNV_PRIME);
+                digits &= low <= b'9';
             }
-            let (alnum, len) = char_at(text, i);
-            if alnum {
-                if start == NONE {
-                    start = i;
-                }
-                (ascii, digits) = (false, false);
-            } else if start != NONE {
-                self.emit(&text[start..i], (h, h_prev), ascii, digits, &mut f);
-                start = NONE;
-            }
-            i += len;
-        }
-        if start != NONE {
-            self.emit(&text[start..], (h, h_prev), ascii, digits, &mut f);
-        }
+            // A word with a non-ASCII char is not all digits.
+            Scan::Word { start, end, ascii } => self.emit(
+                &text[start..end],
+                (h, h_prev),
+                ascii,
+                digits && ascii,
+                &mut f,
+            ),
+        });
     }
 
     /// Records in `shapes` the shape of every word of `text` that
@@ -284,39 +330,11 @@ impl Tokenizer {
     /// byte, length after stemming) is not hashed, which is most of them.
     /// Non-ASCII words are always hashed.
     pub fn for_each_word_like(&mut self, text: &str, shapes: &WordShapes, mut f: impl FnMut(u64)) {
-        const NONE: usize = usize::MAX;
-        let bytes = text.as_bytes();
-        let mut start = NONE;
-        let mut ascii = true;
-        let mut i = 0;
-        while let Some(&b) = bytes.get(i) {
-            if let Some(&low) = ASCII_WORD.get(usize::from(b)) {
-                if low != 0 {
-                    if start == NONE {
-                        (start, ascii) = (i, true);
-                    }
-                } else if start != NONE {
-                    self.emit_like(&text[start..i], ascii, shapes, &mut f);
-                    start = NONE;
-                }
-                i += 1;
-                continue;
+        scan_words(text, |step| {
+            if let Scan::Word { start, end, ascii } = step {
+                self.emit_like(&text[start..end], ascii, shapes, &mut f);
             }
-            let (alnum, len) = char_at(text, i);
-            if alnum {
-                if start == NONE {
-                    start = i;
-                }
-                ascii = false;
-            } else if start != NONE {
-                self.emit_like(&text[start..i], ascii, shapes, &mut f);
-                start = NONE;
-            }
-            i += len;
-        }
-        if start != NONE {
-            self.emit_like(&text[start..], ascii, shapes, &mut f);
-        }
+        });
     }
 
     fn emit_like(&mut self, w: &str, ascii: bool, shapes: &WordShapes, f: &mut impl FnMut(u64)) {
