@@ -197,9 +197,9 @@ const LANES: usize = 4;
 /// document (its lines) are walked four at a time. Each byte is copied as
 /// `map(byte)` (ASCII case folding for an automaton of lowercase patterns;
 /// `map` must keep `sep` and no other byte on `sep`).
-pub(crate) fn dfa_overlapping_matches_many(
+pub(crate) fn dfa_overlapping_matches_many<H: AsRef<[u8]>>(
     dfa: &DFA,
-    hays: &[&[u8]],
+    hays: &[H],
     sep: u8,
     map: impl Fn(u8) -> u8,
     buf: &mut Vec<u8>,
@@ -208,6 +208,7 @@ pub(crate) fn dfa_overlapping_matches_many(
     buf.clear();
     let mut starts = Vec::with_capacity(hays.len());
     for hay in hays {
+        let hay = hay.as_ref();
         debug_assert!(!hay.contains(&sep));
         starts.push(buf.len());
         buf.extend(hay.iter().map(|&b| map(b)));

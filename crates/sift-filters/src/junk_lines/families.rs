@@ -4,6 +4,7 @@
 //! File syntax is described in `data/junk/README.md`. Parsing is strict: an
 //! unknown directive or a bad regex is a build error naming the file and line.
 
+use std::cell::RefCell;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -590,22 +591,30 @@ impl Families {
     /// `AhoCorasick::find_overlapping_iter` (see
     /// [`crate::common::dfa_overlapping_matches`]), the lines' interleave.
     /// No line holds '\n', nor does a lexicon pattern (they are lines of the
-    /// family files), so the lines are walked together. `buf` is scratch.
-    pub fn lexicon_matches(
-        &self,
-        lines: &[&str],
-        buf: &mut Vec<u8>,
-        f: impl FnMut(usize, usize, usize, u32),
-    ) {
-        let hays: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
-        crate::common::dfa_overlapping_matches_many(
-            &self.lexicon,
-            &hays,
-            b'\n',
-            |b| b.to_ascii_lowercase(),
-            buf,
-            f,
-        );
+    /// family files), so the lines are walked together, joined in a
+    /// per-thread buffer.
+    pub fn lexicon_matches(&self, lines: &[&str], f: impl FnMut(usize, usize, usize, u32)) {
+        thread_local! {
+            static JOINED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        let walk = |buf: &mut Vec<u8>| {
+            crate::common::dfa_overlapping_matches_many(
+                &self.lexicon,
+                lines,
+                b'\n',
+                |b| b.to_ascii_lowercase(),
+                buf,
+                f,
+            );
+            // Do not keep a huge document's buffer.
+            if buf.capacity() > 1 << 24 {
+                *buf = Vec::new();
+            }
+        };
+        JOINED.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => walk(&mut buf),
+            Err(_) => walk(&mut Vec::new()),
+        });
     }
 
     /// Names of every embedded family.
@@ -777,9 +786,7 @@ mod tests {
             .collect();
         for batch in lines.chunks(1).chain([&many[..]]) {
             let mut walk = vec![Vec::new(); batch.len()];
-            f.lexicon_matches(batch, &mut Vec::new(), |k, s, e, id| {
-                walk[k].push((s, e, id))
-            });
+            f.lexicon_matches(batch, |k, s, e, id| walk[k].push((s, e, id)));
             for (t, walk) in batch.iter().zip(walk) {
                 let iter: Vec<_> = ac
                     .find_overlapping_iter(t)

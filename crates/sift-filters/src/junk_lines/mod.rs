@@ -546,11 +546,8 @@ impl JunkLines {
         let lex_texts: Vec<&str> = lex_lines.iter().map(|&i| trim(lines[i])).collect();
         // (place in `lex_lines`, start, end, pattern), each line's in order.
         let mut matches: Vec<(usize, usize, usize, u32)> = Vec::new();
-        let mut buf = Vec::new();
         self.fam
-            .lexicon_matches(&lex_texts, &mut buf, |k, s, e, p| {
-                matches.push((k, s, e, p))
-            });
+            .lexicon_matches(&lex_texts, |k, s, e, p| matches.push((k, s, e, p)));
         // Stable: each line's matches keep their order.
         matches.sort_by_key(|m| m.0);
         let mut line_matches: Vec<(usize, usize, u32)> = Vec::new();
