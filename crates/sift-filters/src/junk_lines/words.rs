@@ -184,34 +184,31 @@ enum Scan {
 #[inline(always)]
 fn scan_words(text: &str, mut on: impl FnMut(Scan)) {
     const NONE: usize = usize::MAX;
+    // Not a value of ASCII_WORD (lowercase ASCII bytes).
+    const NON_ASCII: u8 = 0x80;
     let bytes = text.as_bytes();
     let (mut start, mut ascii) = (NONE, true);
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        if let Some(&low) = ASCII_WORD.get(usize::from(b)) {
-            if low != 0 {
-                let first = start == NONE;
-                if first {
-                    (start, ascii) = (i, true);
-                }
+        // `low`: 0 for a separator, the lowercase byte of an ASCII word
+        // char, NON_ASCII for any other alphanumeric char.
+        let (low, len) = match ASCII_WORD.get(usize::from(b)) {
+            Some(&low) => (low, 1),
+            None => match char_at(text, i) {
+                (true, len) => (NON_ASCII, len),
+                (false, len) => (0, len),
+            },
+        };
+        if low != 0 {
+            let first = start == NONE;
+            if first {
+                (start, ascii) = (i, true);
+            }
+            if low == NON_ASCII {
+                ascii = false;
+            } else {
                 on(Scan::Byte { low, first });
-            } else if start != NONE {
-                on(Scan::Word {
-                    start,
-                    end: i,
-                    ascii,
-                });
-                start = NONE;
             }
-            i += 1;
-            continue;
-        }
-        let (alnum, len) = char_at(text, i);
-        if alnum {
-            if start == NONE {
-                start = i;
-            }
-            ascii = false;
         } else if start != NONE {
             on(Scan::Word {
                 start,
