@@ -270,7 +270,7 @@ struct NgramScratch {
     id_chars: Vec<u32>,
     /// Per hash bucket of words: occurrences, and bytes in them (see
     /// [`Ngrams::top_ngram_bound`]); all zero between documents.
-    buckets: Vec<(u64, u64)>,
+    buckets: Vec<(u32, u32)>,
     /// Working space of [`Ngrams::lone_starts`].
     lone_work: LoneWork,
     table: Table,
@@ -376,6 +376,74 @@ fn sub_mod(a: u64, b: u64) -> u64 {
     a.wrapping_sub(b)
 }
 
+/// `POLY_WEIGHTS[t][k]`: the weight `BASE^(t-1-k)` of byte `k` in the
+/// polynomial hash of a `t`-byte piece (0 for `k >= t`); `POLY_ONES[t]`: the
+/// sum of those weights (every byte counts as its value plus one).
+const POLY_WEIGHTS: [[u64; 8]; 9] = {
+    let mut w = [[0u64; 8]; 9];
+    let mut t = 1;
+    while t <= 8 {
+        let (mut k, mut p) = (t, 1u64);
+        while k > 0 {
+            k -= 1;
+            w[t][k] = p;
+            p = p.wrapping_mul(BASE);
+        }
+        t += 1;
+    }
+    w
+};
+const POLY_ONES: [u64; 9] = {
+    let mut s = [0u64; 9];
+    let mut t = 0;
+    while t <= 8 {
+        let mut k = 0;
+        while k < 8 {
+            s[t] = s[t].wrapping_add(POLY_WEIGHTS[t][k]);
+            k += 1;
+        }
+        t += 1;
+    }
+    s
+};
+
+/// Append `bytes` to `cat` and return their polynomial hash
+/// `sum((b_k + 1) * BASE^(len-1-k))`, 8 bytes per step: the weighted bytes of
+/// a step are independent products, where Horner's rule byte by byte waits
+/// for one multiply per byte; and 8-byte stores instead of a `memcpy` call per
+/// word.
+#[inline]
+fn push_hashed(cat: &mut Vec<u8>, bytes: &[u8]) -> u64 {
+    let mut h = 0u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let x = sift_core::swar::load_partial(c);
+        cat.extend_from_slice(&x.to_le_bytes());
+        h = mul_mod(h, POLY_WEIGHTS[8][0].wrapping_mul(BASE)).wrapping_add(poly_piece(x, 8));
+    }
+    let tail = chunks.remainder();
+    if tail.is_empty() {
+        return h;
+    }
+    let (t, x) = (tail.len(), sift_core::swar::load_partial(tail));
+    let len = cat.len();
+    cat.extend_from_slice(&x.to_le_bytes());
+    cat.truncate(len + t);
+    mul_mod(h, POLY_WEIGHTS[t][0].wrapping_mul(BASE)).wrapping_add(poly_piece(x, t))
+}
+
+/// The hash of [`push_hashed`] of a piece of `t <= 8` bytes, loaded into `x`
+/// (zero-padded).
+#[inline]
+fn poly_piece(x: u64, t: usize) -> u64 {
+    let w = &POLY_WEIGHTS[t];
+    let mut s = POLY_ONES[t];
+    for (k, &wk) in w.iter().enumerate() {
+        s = s.wrapping_add(((x >> (8 * k)) & 0xff).wrapping_mul(wk));
+    }
+    s
+}
+
 /// The words of a document indexed for n-gram counting: every n-gram's hash
 /// comes in O(1) from prefix hashes, so no n-gram is hashed byte by byte.
 ///
@@ -446,7 +514,8 @@ impl<'w, 's> Ngrams<'w, 's> {
         let n = words.len();
         let total: usize = words.iter().map(|w| w.len()).sum();
         s.cat.clear();
-        s.cat.reserve(total);
+        // Room for the 8-byte stores of `push_hashed`.
+        s.cat.reserve(total + 8);
         s.byte_off.clear();
         s.byte_off.reserve(n + 1);
         s.byte_hash.clear();
@@ -476,7 +545,6 @@ impl<'w, 's> Ngrams<'w, 's> {
             s.buckets.resize(1 << bits, (0, 0));
         }
         let buckets = &mut s.buckets[..];
-        let (mut most, mut most_bytes) = (0u64, 0u64);
         let mut h = 0u64;
         s.byte_off.push(0);
         s.byte_hash.push(0);
@@ -486,28 +554,41 @@ impl<'w, 's> Ngrams<'w, 's> {
             let bytes = w.as_bytes();
             // Each byte is copied and hashed once, into the word's own hash;
             // the prefix hash follows from it: H(ab) = H(a) * BASE^|b| + H(b).
-            let mut wh = 0u64;
-            s.cat.extend(bytes.iter().map(|&b| {
-                wh = mul_mod(wh, BASE).wrapping_add(u64::from(b) + 1);
-                b
-            }));
-            h = mul_mod(h, s.pow[bytes.len()]).wrapping_add(wh);
+            h = mul_mod(h, s.pow[bytes.len()]).wrapping_add(push_hashed(&mut s.cat, bytes));
             s.byte_off.push(s.cat.len());
             s.byte_hash.push(h);
+        }
+        // The word hashes again, from the prefix hashes, in loops of their
+        // own: the bucket reads (cache misses) of many words are then in
+        // flight at once instead of waiting behind the hash chain above.
+        let pow = &s.pow[..];
+        let word = |(o, h): (&[usize], &[u64])| {
+            let len = o[1] - o[0];
+            (sub_mod(h[1], mul_mod(h[0], pow[len])), len)
+        };
+        let (mut most, mut most_bytes) = (0u32, 0u32);
+        for (wh, len) in s.byte_off.windows(2).zip(s.byte_hash.windows(2)).map(word) {
             let (count, sum) = &mut buckets[bucket(wh)];
-            *count += 1;
-            *sum += bytes.len() as u64;
+            // u32 wraps only in a document of 4 Gi words or bytes (below).
+            *count = count.wrapping_add(1);
+            *sum = sum.wrapping_add(len as u32);
             most = most.max(*count);
             most_bytes = most_bytes.max(*sum);
         }
-        // The word hashes again, from the prefix hashes.
-        for (o, h) in s.byte_off.windows(2).zip(s.byte_hash.windows(2)) {
-            buckets[bucket(sub_mod(h[1], mul_mod(h[0], s.pow[o[1] - o[0]])))] = (0, 0);
+        for (wh, _) in s.byte_off.windows(2).zip(s.byte_hash.windows(2)).map(word) {
+            buckets[bucket(wh)] = (0, 0);
         }
+        // A bucket holds at most all words and bytes: the bounds of a
+        // document too large for u32 counters.
+        let (most, most_bytes) = if n > u32::MAX as usize || total > u32::MAX as usize {
+            (n, total)
+        } else {
+            (most as usize, most_bytes as usize)
+        };
         Ngrams {
             words,
-            bucket_most_bytes: most_bytes as usize,
-            bucket_most: most as usize,
+            bucket_most_bytes: most_bytes,
+            bucket_most: most,
             ids: &mut s.ids,
             id_count: &mut s.id_count,
             id_chars: &mut s.id_chars,
@@ -607,7 +688,13 @@ impl<'w, 's> Ngrams<'w, 's> {
         // (it exists as i < full, and it only moves forward).
         let mut end = 0;
         for (i, &b) in w.bucket.iter().enumerate() {
-            while off[end] < off[i] + LONE_KEY {
+            // `end` moves by one word per start on average, but by 0, 1 or 2
+            // unpredictably: a loop exit mispredicted per word cost more than
+            // these two steps without branches (the loop catches the rest).
+            let target = off[i] + LONE_KEY;
+            end += usize::from(off[end] < target);
+            end += usize::from(off[end] < target);
+            while off[end] < target {
                 end += 1;
             }
             if counts[b as usize] == 1 {
@@ -906,6 +993,22 @@ mod tests {
             }
         }
         rep
+    }
+
+    #[test]
+    fn push_hashed_copies_and_hashes_by_horners_rule() {
+        let text = "The quick brown fox, été déjà vu; 0123456789abcdefghijklmnopqrstuvwxyz";
+        for start in 0..8 {
+            for end in start..text.len() {
+                let bytes = &text.as_bytes()[start..end];
+                let horner = bytes.iter().fold(0u64, |h, &b| {
+                    mul_mod(h, BASE).wrapping_add(u64::from(b) + 1)
+                });
+                let mut cat = b"x".to_vec();
+                assert_eq!(push_hashed(&mut cat, bytes), horner, "{bytes:?}");
+                assert_eq!(cat[1..], *bytes);
+            }
+        }
     }
 
     #[test]
