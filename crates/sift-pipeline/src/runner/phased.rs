@@ -379,7 +379,18 @@ enum Item {
     /// A document removed in an earlier pass: its `removed/` line.
     Done(Vec<u8>),
     /// A live document and the previous group's decisions about it.
-    Doc(Document, Vec<Option<Decision>>),
+    Doc(Live, Vec<Option<Decision>>),
+}
+
+/// A live document as read.
+#[allow(clippy::large_enum_variant)]
+enum Live {
+    /// From the input (pass 0: the shard reader parses it).
+    Parsed(Document),
+    /// A work-file record (its JSON), parsed by the worker that processes
+    /// it: parsing in the reader, one thread per shard, left the other
+    /// workers idle in the later passes, where there is little else to do.
+    Stored(Vec<u8>),
 }
 
 /// Write processed chunks in order: to the next step's work file and key
@@ -523,8 +534,8 @@ impl PassCtx<'_> {
                         || {
                             split_chunks(items)
                                 .into_par_iter()
-                                .map(|c| self.process(c))
-                                .collect::<Vec<Chunk>>()
+                                .map(|c| self.process(c, si))
+                                .collect::<Result<Vec<Chunk>, Error>>()
                         },
                         || write_pass_chunks(&previous, &mut sink, &mut output),
                     )
@@ -534,7 +545,7 @@ impl PassCtx<'_> {
             for c in &previous {
                 stats.merge(&c.stats);
             }
-            processed = chunks;
+            processed = chunks?;
             match read.transpose()? {
                 Some(b) => next = b,
                 None => break,
@@ -574,7 +585,7 @@ impl PassCtx<'_> {
                             stats.bytes_in += doc.origin.bytes;
                             stats.text_bytes_in += doc.text.len() as u64;
                             bytes += doc.text.len();
-                            items.push(Item::Doc(doc, Vec::new()));
+                            items.push(Item::Doc(Live::Parsed(doc), Vec::new()));
                         }
                         Record::Rejected(rej) => {
                             stats.docs_rejected += 1;
@@ -599,12 +610,13 @@ impl PassCtx<'_> {
                 }
                 bytes += line.len();
                 match line.first() {
-                    Some(b'R') => items.push(Item::Done(line[1..].to_vec())),
+                    Some(b'R') => {
+                        line.drain(..1);
+                        items.push(Item::Done(line));
+                    }
                     Some(b'D') => {
-                        let doc: Document = serde_json::from_slice(&line[1..]).map_err(|e| {
-                            Error::Output(format!("{}: corrupt work file: {e}", path.display()))
-                        })?;
-                        items.push(Item::Doc(doc, Vec::new()));
+                        line.drain(..1);
+                        items.push(Item::Doc(Live::Stored(line), Vec::new()));
                     }
                     _ => {
                         return Err(Error::Output(format!(
@@ -622,8 +634,9 @@ impl PassCtx<'_> {
     }
 
     /// Apply the previous group's decisions, run this pass's segment and
-    /// serialise (in input order).
-    fn process(&self, items: Vec<Item>) -> Chunk {
+    /// serialise (in input order). `si`: the shard (names a corrupt work
+    /// file).
+    fn process(&self, items: Vec<Item>, si: usize) -> Result<Chunk, Error> {
         let p = self.p;
         let mut chunk = Chunk {
             stats: p.new_stats(),
@@ -643,7 +656,15 @@ impl PassCtx<'_> {
         for item in items {
             match item {
                 Item::Done(line) => slots.push(Slot::Done(line)),
-                Item::Doc(mut doc, decs) => {
+                Item::Doc(live, decs) => {
+                    let mut doc = match live {
+                        Live::Parsed(doc) => doc,
+                        Live::Stored(json) => serde_json::from_slice(&json).map_err(|e| {
+                            let path =
+                                docs_path(&self.opts.output, self.pass.saturating_sub(1), si);
+                            Error::Output(format!("{}: corrupt work file: {e}", path.display()))
+                        })?,
+                    };
                     let mut removed = false;
                     for (k, si) in prev.clone().into_iter().flatten().enumerate() {
                         let Some(stage) = p.dedup[si].as_ref() else {
@@ -703,7 +724,7 @@ impl PassCtx<'_> {
                 }
             }
         }
-        chunk
+        Ok(chunk)
     }
 
     /// This pass's per-document stages, stage by stage over the live
@@ -753,5 +774,43 @@ mod tests {
         let plan = plan(&p);
         assert_eq!(plan.groups, vec![1..4, 4..5]);
         assert_eq!(plan.segments, vec![0..1, 4..4, 5..6]);
+    }
+
+    #[test]
+    fn stored_documents_are_parsed_by_the_worker_and_a_corrupt_one_is_named() {
+        let p = cfg("[[stages]]\ntype = \"exact_dedup\"\n");
+        let plan = plan(&p);
+        let opts = RunOptions {
+            output: PathBuf::from("out-dir"),
+            ..RunOptions::default()
+        };
+        let progress = Progress::default();
+        let ctx = PassCtx {
+            p: &p,
+            plan: &plan,
+            pass: 1,
+            prev: None,
+            next: None,
+            opts: &opts,
+            progress: &progress,
+        };
+        let doc = Document::new("d1", "Some text that survived pass 0.");
+        let json = serde_json::to_vec(&doc).expect("serialises");
+        let chunk = ctx
+            .process(vec![Item::Doc(Live::Stored(json), Vec::new())], 3)
+            .expect("a valid record");
+        assert_eq!(chunk.stats.docs_kept, 1);
+        let kept = String::from_utf8(chunk.main).expect("utf8");
+        assert!(kept.contains("Some text that survived pass 0."), "{kept}");
+
+        let bad = vec![Item::Doc(Live::Stored(b"{\"id\": 1,".to_vec()), Vec::new())];
+        let err = ctx
+            .process(bad, 3)
+            .err()
+            .expect("corrupt record")
+            .to_string();
+        let path = docs_path(Path::new("out-dir"), 0, 3);
+        assert!(err.contains("corrupt work file"), "{err}");
+        assert!(err.contains(&path.display().to_string()), "{err}");
     }
 }
