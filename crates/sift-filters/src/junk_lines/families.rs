@@ -203,18 +203,18 @@ fn any_prefix_rest(pattern: &str) -> Option<&str> {
 /// Case-insensitive whole-line patterns with their priority order.
 ///
 /// Patterns that start with "any text" (`.{0,60}(opens in new window)`)
-/// keep a forward automaton alive to the end of every line; each is
-/// compiled end-anchored as its own regex and checked from the line's end.
+/// keep a forward automaton alive to the end of every line; they are
+/// compiled end-anchored, without that start, into a reverse automaton
+/// walked from the line's end.
 #[derive(Debug)]
 pub struct WholeLineSet {
     /// Start- and end-anchored patterns.
     forward: LineDfa,
     /// Original index of each `forward` pattern (increasing).
     forward_ids: Vec<usize>,
-    /// End-anchored patterns whose leading "any text" was dropped, one
-    /// regex each: only a single regex gets the engine's reverse search
-    /// from the end (a set searches forward).
-    suffix: Vec<Regex>,
+    /// End-anchored patterns whose leading "any text" was dropped (None:
+    /// there are none).
+    suffix: Option<LineDfa>,
     /// Original index of each `suffix` pattern.
     suffix_ids: Vec<usize>,
     /// Family of each pattern, by original index.
@@ -241,18 +241,13 @@ impl WholeLineSet {
             }
         }
         Ok(Self {
-            forward: LineDfa::build(&fwd, key)?,
+            forward: LineDfa::build(&fwd, key, Direction::Forward)?,
             forward_ids: fwd_ids,
-            suffix: suf
-                .iter()
-                .map(|p| {
-                    Regex::new(p).map_err(|e| Error::Config {
-                        stage: STAGE,
-                        key: key.to_string(),
-                        message: e.to_string(),
-                    })
-                })
-                .collect::<Result<_, _>>()?,
+            suffix: if suf.is_empty() {
+                None
+            } else {
+                Some(LineDfa::build(&suf, key, Direction::Reverse)?)
+            },
             suffix_ids: suf_ids,
             family: patterns.iter().map(|(_, f, _)| *f).collect(),
             long: patterns.iter().map(|(_, _, l)| *l).collect(),
@@ -266,12 +261,11 @@ impl WholeLineSet {
         let a = self.forward.first_match(line, |k| {
             self.forward_ids.get(k).copied().filter(|&i| allowed(i))
         });
-        let b = self
-            .suffix
-            .iter()
-            .zip(&self.suffix_ids)
-            .find(|(re, &i)| allowed(i) && re.is_match(line))
-            .map(|(_, &i)| i);
+        let b = self.suffix.as_ref().and_then(|s| {
+            s.first_match(line, |k| {
+                self.suffix_ids.get(k).copied().filter(|&i| allowed(i))
+            })
+        });
         let i = match (a, b) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => a.or(b)?,
@@ -280,21 +274,49 @@ impl WholeLineSet {
     }
 }
 
-type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+/// A lazy DFA cache and the anchored start state computed in it (valid
+/// until the cache is cleared: `clear_count` says when).
+#[derive(Debug)]
+struct WalkCache {
+    cache: Cache,
+    start: Option<(usize, LazyStateID)>,
+}
 
-/// Start- and end-anchored patterns as one forward lazy DFA (the engine a
-/// `RegexSet` runs for them), walked by hand: one pass per line reports
-/// every pattern matching the whole line, and building it compiles one
-/// forward NFA (a `RegexSet` also compiles a reverse one and sets up
-/// engines a whole-line test never uses; each call also paid ~500
-/// instructions of search setup).
+type CacheFn = Box<dyn Fn() -> WalkCache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// Which way a [`LineDfa`] reads a line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Direction {
+    /// From the start: start- and end-anchored patterns (whole line).
+    Forward,
+    /// From the end: end-anchored patterns matching a suffix of the line.
+    Reverse,
+}
+
+/// End-anchored patterns as one lazy DFA (the engine a `RegexSet` or a
+/// `Regex` runs for them), walked by hand. Forward, the patterns are also
+/// start-anchored and one pass reports every pattern matching the whole
+/// line; reverse, the walk starts at the line's end and reports every
+/// pattern matching a suffix, usually after a byte or two. Search setup
+/// cost more than the walk on most lines (a `Regex` call ~65 ns, the walk
+/// a few bytes): the start state is computed once per cache, not per line.
 #[derive(Debug)]
 struct LineDfa {
     dfa: DFA,
+    direction: Direction,
     /// Fallback if the lazy DFA ever stopped (it cannot, as configured:
     /// no quit bytes, no Unicode word boundary, never gives up).
-    pikevm: PikeVM,
-    caches: Pool<Cache, CacheFn>,
+    fallback: Fallback,
+    caches: Pool<WalkCache, CacheFn>,
+}
+
+/// The engine a [`LineDfa`] falls back to.
+#[derive(Debug)]
+enum Fallback {
+    /// Forward: the NFA's PikeVM, anchored.
+    PikeVm(PikeVM),
+    /// Reverse (the PikeVM only searches forward): one regex per pattern.
+    Regexes(Vec<Regex>),
 }
 
 /// How a walk of [`LineDfa`] ended.
@@ -305,14 +327,18 @@ enum Walk {
 }
 
 impl LineDfa {
-    fn build(pats: &[String], key: &str) -> Result<Self, Error> {
+    fn build(pats: &[String], key: &str, direction: Direction) -> Result<Self, Error> {
         let err = |message: String| Error::Config {
             stage: STAGE,
             key: key.to_string(),
             message,
         };
         let nfa = NFA::compiler()
-            .configure(NFA::config().which_captures(WhichCaptures::None))
+            .configure(
+                NFA::config()
+                    .which_captures(WhichCaptures::None)
+                    .reverse(direction == Direction::Reverse),
+            )
             .build_many(pats)
             .map_err(|e| err(e.to_string()))?;
         let dfa = DFA::builder()
@@ -324,38 +350,88 @@ impl LineDfa {
             )
             .build_from_nfa(nfa.clone())
             .map_err(|e| err(e.to_string()))?;
-        let pikevm = PikeVM::builder()
-            .configure(PikeVM::config().match_kind(MatchKind::All))
-            .build_from_nfa(nfa)
-            .map_err(|e| err(e.to_string()))?;
+        let fallback = match direction {
+            Direction::Forward => Fallback::PikeVm(
+                PikeVM::builder()
+                    .configure(PikeVM::config().match_kind(MatchKind::All))
+                    .build_from_nfa(nfa)
+                    .map_err(|e| err(e.to_string()))?,
+            ),
+            Direction::Reverse => Fallback::Regexes(
+                pats.iter()
+                    .map(|p| Regex::new(p).map_err(|e| err(e.to_string())))
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
         let for_cache = dfa.clone();
-        let caches: Pool<Cache, CacheFn> = Pool::new(Box::new(move || Cache::new(&for_cache)));
+        let caches: Pool<WalkCache, CacheFn> = Pool::new(Box::new(move || WalkCache {
+            cache: Cache::new(&for_cache),
+            start: None,
+        }));
         Ok(Self {
             dfa,
-            pikevm,
+            direction,
+            fallback,
             caches,
         })
     }
 
-    fn walk(&self, cache: &mut Cache, hay: &[u8]) -> Walk {
-        let input = Input::new(hay).anchored(Anchored::Yes);
-        let Ok(mut sid) = self.dfa.start_state_forward(cache, &input) else {
-            return Walk::Failed;
-        };
-        for &b in hay {
-            sid = match self.dfa.next_state(cache, sid, b) {
-                Ok(s) => s,
-                Err(_) => return Walk::Failed,
-            };
-            if sid.is_tagged() {
-                if sid.is_dead() {
-                    return Walk::NoMatch;
-                }
-                if sid.is_quit() {
-                    return Walk::Failed;
-                }
+    /// The anchored start state at the line's start (forward) or end
+    /// (reverse): the same for every line, as nothing is looked behind.
+    fn start(&self, wc: &mut WalkCache) -> Option<LazyStateID> {
+        let clears = wc.cache.clear_count();
+        if let Some((c, sid)) = wc.start {
+            if c == clears {
+                return Some(sid);
             }
         }
+        let config = regex_automata::util::start::Config::new().anchored(Anchored::Yes);
+        let sid = self.dfa.start_state(&mut wc.cache, &config).ok()?;
+        wc.start = Some((wc.cache.clear_count(), sid));
+        Some(sid)
+    }
+
+    /// Walk `hay`; `on_match` sees every match state passed (reverse walks
+    /// report suffix matches on the way; forward ones only count at the
+    /// end, where the pattern's `$` holds).
+    fn walk(
+        &self,
+        wc: &mut WalkCache,
+        hay: &[u8],
+        mut on_match: impl FnMut(&Cache, LazyStateID),
+    ) -> Walk {
+        let reverse = self.direction == Direction::Reverse;
+        let Some(mut sid) = self.start(wc) else {
+            return Walk::Failed;
+        };
+        let cache = &mut wc.cache;
+        let mut step = |sid: LazyStateID, b: u8, cache: &mut Cache| -> Result<LazyStateID, Walk> {
+            let next = self
+                .dfa
+                .next_state(cache, sid, b)
+                .map_err(|_| Walk::Failed)?;
+            if next.is_tagged() {
+                if next.is_dead() {
+                    return Err(Walk::NoMatch);
+                }
+                if next.is_quit() {
+                    return Err(Walk::Failed);
+                }
+                if reverse && next.is_match() {
+                    on_match(cache, next);
+                }
+            }
+            Ok(next)
+        };
+        let walked = if reverse {
+            hay.iter().rev().try_fold(sid, |s, &b| step(s, b, cache))
+        } else {
+            hay.iter().try_fold(sid, |s, &b| step(s, b, cache))
+        };
+        sid = match walked {
+            Ok(s) => s,
+            Err(w) => return w,
+        };
         match self.dfa.next_eoi_state(cache, sid) {
             Ok(s) if s.is_match() => Walk::Match(s),
             Ok(s) if s.is_quit() => Walk::Failed,
@@ -364,23 +440,38 @@ impl LineDfa {
         }
     }
 
-    /// The smallest `keep(k)` over the patterns `k` matching the whole
-    /// `line` (`keep` says which count, and maps them).
+    /// The smallest `keep(k)` over the patterns `k` matching (`keep` says
+    /// which count, and maps them).
     fn first_match(&self, line: &str, keep: impl Fn(usize) -> Option<usize>) -> Option<usize> {
-        let mut cache = self.caches.get();
-        match self.walk(&mut cache, line.as_bytes()) {
-            Walk::NoMatch => None,
-            Walk::Match(sid) => (0..self.dfa.match_len(&cache, sid))
-                .filter_map(|m| keep(self.dfa.match_pattern(&cache, sid, m).as_usize()))
-                .min(),
-            Walk::Failed => {
-                let mut pcache = self.pikevm.create_cache();
-                let mut found = PatternSet::new(self.pikevm.pattern_len());
-                let input = Input::new(line).anchored(Anchored::Yes);
-                self.pikevm
-                    .which_overlapping_matches(&mut pcache, &input, &mut found);
-                found.iter().filter_map(|p| keep(p.as_usize())).min()
+        let mut wc = self.caches.get();
+        let mut best: Option<usize> = None;
+        let mut note = |cache: &Cache, sid: LazyStateID| {
+            for m in 0..self.dfa.match_len(cache, sid) {
+                if let Some(k) = keep(self.dfa.match_pattern(cache, sid, m).as_usize()) {
+                    best = Some(best.map_or(k, |b| b.min(k)));
+                }
             }
+        };
+        let end = self.walk(&mut wc, line.as_bytes(), &mut note);
+        match end {
+            Walk::NoMatch => best,
+            Walk::Match(sid) => {
+                note(&wc.cache, sid);
+                best
+            }
+            Walk::Failed => match &self.fallback {
+                Fallback::PikeVm(vm) => {
+                    let mut pcache = vm.create_cache();
+                    let mut found = PatternSet::new(vm.pattern_len());
+                    let input = Input::new(line).anchored(Anchored::Yes);
+                    vm.which_overlapping_matches(&mut pcache, &input, &mut found);
+                    found.iter().filter_map(|p| keep(p.as_usize())).min()
+                }
+                Fallback::Regexes(res) => (res.iter().enumerate())
+                    .filter(|(_, re)| re.is_match(line))
+                    .filter_map(|(k, _)| keep(k))
+                    .min(),
+            },
         }
     }
 }
@@ -684,6 +775,11 @@ mod tests {
             set.first_family("The menu (opens in new window) is long", false),
             None
         );
+        // The reverse walk matches the whole line too (at its start), and
+        // never past the end.
+        assert_eq!(set.first_family("(Opens in new window)", false), Some(1));
+        assert_eq!(set.first_family("(opens in new window))", false), None);
+        assert_eq!(set.first_family("", false), None);
         // Long lines meet only the `@long` patterns, still in file order.
         assert_eq!(set.first_family("Menu", true), Some(3));
         assert_eq!(set.first_family("More", false), Some(3));
