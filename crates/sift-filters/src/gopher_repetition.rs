@@ -271,6 +271,8 @@ struct NgramScratch {
     /// Per hash bucket of words: occurrences, and bytes in them (see
     /// [`Ngrams::top_ngram_bound`]); all zero between documents.
     buckets: Vec<(u32, u32)>,
+    /// The bucket of each word.
+    bucket_of: Vec<u32>,
     /// Working space of [`Ngrams::lone_starts`].
     lone_work: LoneWork,
     table: Table,
@@ -490,6 +492,9 @@ const MAX_LONE_KEY: usize = 128;
 /// [`NgramScratch::lone`] of a word whose n-grams may all repeat.
 const NEVER_LONE: u8 = u8::MAX;
 
+/// How many words ahead `Ngrams::new` prefetches bucket counts.
+const PREFETCH_AHEAD: usize = 16;
+
 /// Multiplier of the non-polynomial hashes (odd, bits well spread).
 const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
 
@@ -558,25 +563,30 @@ impl<'w, 's> Ngrams<'w, 's> {
             s.byte_off.push(s.cat.len());
             s.byte_hash.push(h);
         }
-        // The word hashes again, from the prefix hashes, in loops of their
-        // own: the bucket reads (cache misses) of many words are then in
-        // flight at once instead of waiting behind the hash chain above.
+        // The word hashes again, from the prefix hashes, then their buckets
+        // counted in a loop of its own: the bucket table was last used by
+        // the previous document (other stages ran since), so its reads miss
+        // the cache; here they are prefetched a few words ahead.
         let pow = &s.pow[..];
-        let word = |(o, h): (&[usize], &[u64])| {
-            let len = o[1] - o[0];
-            (sub_mod(h[1], mul_mod(h[0], pow[len])), len)
-        };
+        s.bucket_of.clear();
+        s.bucket_of.extend(
+            (s.byte_off.windows(2).zip(s.byte_hash.windows(2)))
+                .map(|(o, h)| bucket(sub_mod(h[1], mul_mod(h[0], pow[o[1] - o[0]]))) as u32),
+        );
         let (mut most, mut most_bytes) = (0u32, 0u32);
-        for (wh, len) in s.byte_off.windows(2).zip(s.byte_hash.windows(2)).map(word) {
-            let (count, sum) = &mut buckets[bucket(wh)];
+        for (i, o) in s.byte_off.windows(2).enumerate() {
+            if let Some(&b) = s.bucket_of.get(i + PREFETCH_AHEAD) {
+                sift_core::prefetch::prefetch(&buckets[b as usize]);
+            }
+            let (count, sum) = &mut buckets[s.bucket_of[i] as usize];
             // u32 wraps only in a document of 4 Gi words or bytes (below).
             *count = count.wrapping_add(1);
-            *sum = sum.wrapping_add(len as u32);
+            *sum = sum.wrapping_add((o[1] - o[0]) as u32);
             most = most.max(*count);
             most_bytes = most_bytes.max(*sum);
         }
-        for (wh, _) in s.byte_off.windows(2).zip(s.byte_hash.windows(2)).map(word) {
-            buckets[bucket(wh)] = (0, 0);
+        for &b in &s.bucket_of {
+            buckets[b as usize] = (0, 0);
         }
         // A bucket holds at most all words and bytes: the bounds of a
         // document too large for u32 counters.
