@@ -189,6 +189,14 @@ pub(crate) fn dfa_overlapping_matches_split(
 /// Independent walks of [`dfa_overlapping_matches_split`].
 const LANES: usize = 4;
 
+/// Reusable buffers of [`dfa_overlapping_matches_many`]: the joined hays
+/// and where each starts.
+#[derive(Default)]
+pub(crate) struct JoinedHays {
+    pub(crate) bytes: Vec<u8>,
+    starts: Vec<usize>,
+}
+
 /// [`dfa_overlapping_matches`] of each of `hays`, as `f(hay, start, end,
 /// pattern)`: one hay's matches come in that function's order, but the
 /// hays' matches interleave. For patterns and hays that never contain the
@@ -202,19 +210,20 @@ pub(crate) fn dfa_overlapping_matches_many<H: AsRef<[u8]>>(
     hays: &[H],
     sep: u8,
     map: impl Fn(u8) -> u8,
-    buf: &mut Vec<u8>,
+    buf: &mut JoinedHays,
     mut f: impl FnMut(usize, usize, usize, u32),
 ) {
-    buf.clear();
-    let mut starts = Vec::with_capacity(hays.len());
+    let JoinedHays { bytes, starts } = buf;
+    bytes.clear();
+    starts.clear();
     for hay in hays {
         let hay = hay.as_ref();
         debug_assert!(!hay.contains(&sep));
-        starts.push(buf.len());
-        buf.extend(hay.iter().map(|&b| map(b)));
-        buf.push(sep);
+        starts.push(bytes.len());
+        bytes.extend(hay.iter().map(|&b| map(b)));
+        bytes.push(sep);
     }
-    dfa_overlapping_matches_split(dfa, buf, sep, |s, e, p| {
+    dfa_overlapping_matches_split(dfa, bytes, sep, |s, e, p| {
         // No match holds `sep`: it lies inside one hay.
         let k = starts.partition_point(|&h| h <= s).saturating_sub(1);
         f(k, s - starts[k], e - starts[k], p);
@@ -804,7 +813,7 @@ mod tests {
             .collect();
         let bytes: Vec<&[u8]> = hays.iter().map(|h| h.as_bytes()).collect();
         let mut many = vec![Vec::new(); hays.len()];
-        let mut buf = Vec::new();
+        let mut buf = JoinedHays::default();
         dfa_overlapping_matches_many(
             &dfa,
             &bytes,

@@ -378,6 +378,18 @@ fn sub_mod(a: u64, b: u64) -> u64 {
     a.wrapping_sub(b)
 }
 
+/// `BASE_POW[t]`: `BASE^t`, what a hash is multiplied by before `t` more
+/// bytes are added.
+const BASE_POW: [u64; 9] = {
+    let mut p = [1u64; 9];
+    let mut t = 1;
+    while t <= 8 {
+        p[t] = p[t - 1].wrapping_mul(BASE);
+        t += 1;
+    }
+    p
+};
+
 /// `POLY_WEIGHTS[t][k]`: the weight `BASE^(t-1-k)` of byte `k` in the
 /// polynomial hash of a `t`-byte piece (0 for `k >= t`); `POLY_ONES[t]`: the
 /// sum of those weights (every byte counts as its value plus one).
@@ -385,11 +397,10 @@ const POLY_WEIGHTS: [[u64; 8]; 9] = {
     let mut w = [[0u64; 8]; 9];
     let mut t = 1;
     while t <= 8 {
-        let (mut k, mut p) = (t, 1u64);
-        while k > 0 {
-            k -= 1;
-            w[t][k] = p;
-            p = p.wrapping_mul(BASE);
+        let mut k = 0;
+        while k < t {
+            w[t][k] = BASE_POW[t - 1 - k];
+            k += 1;
         }
         t += 1;
     }
@@ -421,7 +432,7 @@ fn push_hashed(cat: &mut Vec<u8>, bytes: &[u8]) -> u64 {
     for c in &mut chunks {
         let x = sift_core::swar::load_partial(c);
         cat.extend_from_slice(&x.to_le_bytes());
-        h = mul_mod(h, POLY_WEIGHTS[8][0].wrapping_mul(BASE)).wrapping_add(poly_piece(x, 8));
+        h = mul_mod(h, BASE_POW[8]).wrapping_add(poly_piece(x, 8));
     }
     let tail = chunks.remainder();
     if tail.is_empty() {
@@ -431,7 +442,7 @@ fn push_hashed(cat: &mut Vec<u8>, bytes: &[u8]) -> u64 {
     let len = cat.len();
     cat.extend_from_slice(&x.to_le_bytes());
     cat.truncate(len + t);
-    mul_mod(h, POLY_WEIGHTS[t][0].wrapping_mul(BASE)).wrapping_add(poly_piece(x, t))
+    mul_mod(h, BASE_POW[t]).wrapping_add(poly_piece(x, t))
 }
 
 /// The hash of [`push_hashed`] of a piece of `t <= 8` bytes, loaded into `x`

@@ -16,6 +16,7 @@ use regex_automata::nfa::thompson::{WhichCaptures, NFA};
 use regex_automata::util::pool::Pool;
 use regex_automata::{Anchored, Input, MatchKind, PatternSet};
 
+use crate::common::JoinedHays;
 use crate::Error;
 
 /// Family files embedded in the binary, in matching priority order
@@ -686,9 +687,9 @@ impl Families {
     /// per-thread buffer.
     pub fn lexicon_matches(&self, lines: &[&str], f: impl FnMut(usize, usize, usize, u32)) {
         thread_local! {
-            static JOINED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+            static JOINED: RefCell<JoinedHays> = RefCell::new(JoinedHays::default());
         }
-        let walk = |buf: &mut Vec<u8>| {
+        let walk = |buf: &mut JoinedHays| {
             crate::common::dfa_overlapping_matches_many(
                 &self.lexicon,
                 lines,
@@ -698,13 +699,13 @@ impl Families {
                 f,
             );
             // Do not keep a huge document's buffer.
-            if buf.capacity() > 1 << 24 {
-                *buf = Vec::new();
+            if buf.bytes.capacity() > 1 << 24 {
+                *buf = JoinedHays::default();
             }
         };
         JOINED.with(|cell| match cell.try_borrow_mut() {
             Ok(mut buf) => walk(&mut buf),
-            Err(_) => walk(&mut Vec::new()),
+            Err(_) => walk(&mut JoinedHays::default()),
         });
     }
 

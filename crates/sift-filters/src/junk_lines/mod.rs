@@ -507,7 +507,8 @@ impl JunkLines {
         // Pass one: shape and whole-line patterns, line by line, then the
         // lexicon, whose walks of the document's lines overlap when run
         // together (see `Families::lexicon_matches`).
-        let mut lex_lines: Vec<usize> = Vec::new();
+        // (line, trimmed text, short enough for `@edge` patterns).
+        let mut lex_lines: Vec<(usize, &str, bool)> = Vec::new();
         for (i, raw) in lines.iter().enumerate() {
             let t = trim(raw);
             if t.is_empty() {
@@ -541,9 +542,9 @@ impl JunkLines {
             if punct && n_words >= 20 {
                 continue;
             }
-            lex_lines.push(i);
+            lex_lines.push((i, t, core.len() <= EDGE_LINE));
         }
-        let lex_texts: Vec<&str> = lex_lines.iter().map(|&i| trim(lines[i])).collect();
+        let lex_texts: Vec<&str> = lex_lines.iter().map(|&(_, t, _)| t).collect();
         // (place in `lex_lines`, start, end, pattern), each line's in order.
         let mut matches: Vec<(usize, usize, usize, u32)> = Vec::new();
         self.fam
@@ -552,7 +553,7 @@ impl JunkLines {
         matches.sort_by_key(|m| m.0);
         let mut line_matches: Vec<(usize, usize, u32)> = Vec::new();
         let mut next_match = 0;
-        for (k, (&i, &t)) in lex_lines.iter().zip(&lex_texts).enumerate() {
+        for (k, &(i, t, edge_short)) in lex_lines.iter().enumerate() {
             line_matches.clear();
             while let Some(&(mk, s, e, p)) = matches.get(next_match) {
                 if mk != k {
@@ -578,7 +579,7 @@ impl JunkLines {
                     continue;
                 }
             }
-            edge_ok[i] = strip_decoration(t).len() <= EDGE_LINE;
+            edge_ok[i] = edge_short;
         }
         // Non-blank lines, in order: pass one settled which lines are blank.
         let non_blank: Vec<usize> = (0..n).filter(|&i| class[i] != Class::Blank).collect();
