@@ -158,13 +158,11 @@ impl FastTextLid {
 impl LangId for FastTextLid {
     /// As datatrove's `FastTextLID.predict`: all labels (`k = -1`), the
     /// first of the best-first list (Python's `max` keeps the first of
-    /// equal scores), `\n` ends the text.
+    /// equal scores), `\n` ends the text. Only that first label is computed
+    /// (`Model::predict_best`), with the full list's exact score.
     fn predict(&self, text: &str) -> Option<Prediction> {
-        let (label, prob) = self.model.predict(text.as_bytes(), -1, 0.0, |preds| {
-            preds
-                .first()
-                .map(|&(score, label)| (self.model.label(label as usize), score.exp()))
-        })?;
+        let (score, label) = self.model.predict_best(text.as_bytes())?;
+        let (label, prob) = (self.model.label(label as usize), score.exp());
         let label = String::from_utf8_lossy(label);
         let label = label.strip_prefix("__label__").unwrap_or(&label);
         let (label, script) = match label.split_once('_') {
@@ -302,6 +300,37 @@ mod tests {
             lid.predict_k("hello", -1, 0.0)[0].0,
             lid.predict_k("hello", 1, 0.0)[0].0
         );
+    }
+
+    /// The pruned search for the best label gives the full list's first,
+    /// bit for bit: on every word prefix of the oracle texts and of mixes of
+    /// them (short, ambiguous texts are where subtrees compete).
+    #[test]
+    fn best_label_equals_first_of_all_labels() {
+        let lid = FastTextLid::lid176().expect("embedded model");
+        let mut texts: Vec<String> = Vec::new();
+        for (i, &(a, _, _)) in ORACLE.iter().enumerate() {
+            let (b, _, _) = ORACLE[(i + 1) % ORACLE.len()];
+            let mixed = format!("{a} {b}");
+            for t in [a, mixed.as_str()] {
+                let words: Vec<&str> = t.split(' ').collect();
+                texts.extend((0..=words.len()).map(|n| words[..n].join(" ")));
+            }
+        }
+        let mut compared = 0;
+        for t in &texts {
+            let full = lid
+                .model
+                .predict(t.as_bytes(), -1, 0.0, |p| p.first().copied());
+            let best = lid.model.predict_best(t.as_bytes());
+            assert_eq!(
+                full.map(|(s, l)| (s.to_bits(), l)),
+                best.map(|(s, l)| (s.to_bits(), l)),
+                "{t:?}"
+            );
+            compared += 1;
+        }
+        assert!(compared > 300, "{compared}");
     }
 
     #[test]

@@ -35,6 +35,27 @@ fn std_log(x: f32) -> f32 {
     (f64::from(x) + 1e-5).ln() as f32
 }
 
+/// How far a path's score can still rise from any node of the label tree
+/// down to a leaf, at threshold 0: each level adds `std_log(p) <=
+/// std_log(1) ≈ 1e-5`, and the f32 sum rounds by under 5e-7 while the score
+/// stays above the cut-off `std_log(0) ≈ -11.5`. Twice that per level of the
+/// tree's height, plus a margin.
+fn rise_bound(tree: &[(i32, i32)], osz: usize) -> f32 {
+    // Children have lower indices than their parent: one pass from the root.
+    let mut depth = vec![0u32; tree.len()];
+    let mut height = 0;
+    for node in (osz..tree.len()).rev() {
+        let (l, r) = tree[node];
+        for c in [l, r] {
+            if let Ok(c) = usize::try_from(c) {
+                depth[c] = depth[node] + 1;
+                height = height.max(depth[c]);
+            }
+        }
+    }
+    height as f32 * 2e-5 + 1e-4
+}
+
 /// 16 floats on a cache line of their own: a row of a dim-16 model
 /// (lid.176) is one cache line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -225,6 +246,8 @@ enum Loss {
     Hs {
         tree: Vec<(i32, i32)>,
         osz: usize,
+        /// How far a score can still rise below any node (see [`rise_bound`]).
+        slack: f32,
     },
     Softmax,
     /// ns / ova: the sigmoid lookup table.
@@ -419,7 +442,12 @@ impl Model {
                     Ok(t) => t,
                     Err(m) => return err(m),
                 };
-                Loss::Hs { tree, osz: nlabels }
+                let slack = rise_bound(&tree, nlabels);
+                Loss::Hs {
+                    tree,
+                    osz: nlabels,
+                    slack,
+                }
             }
             kind => {
                 if output_rows != nlabels {
@@ -483,12 +511,69 @@ impl Model {
         })
     }
 
-    fn predict_into(&self, text: &[u8], k: i32, threshold: f32, s: &mut Scratch) {
-        let k = match k {
-            -1 => self.output_rows,
-            k if k <= 0 => return,
-            k => k as usize,
-        };
+    /// The first of `predict(text, -1, 0.0)`'s list, without scoring
+    /// every label: under hierarchical softmax, a subtree is skipped when
+    /// even its best leaf cannot reach the best score found so far. Scores
+    /// are the same sums, in the same order, as the full search; a tie for
+    /// the best (whose winner depends on the heap's history) or a NaN falls
+    /// back to the full search.
+    pub(crate) fn predict_best(&self, text: &[u8]) -> Option<Pred> {
+        let threshold = 0.0;
+        SCRATCH.with(|s| {
+            let mut guard = s.borrow_mut();
+            let s = &mut *guard;
+            let Loss::Hs { tree, osz, slack } = &self.loss else {
+                s.heap.clear();
+                self.predict_into(text, -1, threshold, s);
+                return s.heap.first().copied();
+            };
+            if !self.hidden_into(text, s) {
+                return None;
+            }
+            let min_score = std_log(threshold);
+            let hidden = &s.hidden[..];
+            let stack = &mut s.stack;
+            stack.clear();
+            stack.push(((2 * osz - 2) as i32, 0.0));
+            let mut best: Option<Pred> = None;
+            let mut exact = true;
+            while let Some((node, score)) = stack.pop() {
+                if score.is_nan() {
+                    exact = false;
+                    break;
+                }
+                if score < min_score || best.is_some_and(|b| score + slack < b.0) {
+                    continue;
+                }
+                let (left, right) = tree[node as usize];
+                if left == -1 && right == -1 {
+                    match best {
+                        Some(b) if score == b.0 => exact = false,
+                        Some(b) if score < b.0 => {}
+                        _ => {
+                            best = Some((score, node));
+                            exact = true;
+                        }
+                    }
+                    continue;
+                }
+                let dot = self.output.dot_row(hidden, node as usize - osz);
+                let f = (1.0 / f64::from(1.0f32 + (-dot).exp())) as f32;
+                stack.push((right, score + std_log(f)));
+                stack.push((left, score + std_log((1.0 - f64::from(f)) as f32)));
+            }
+            if exact {
+                return best;
+            }
+            s.heap.clear();
+            self.predict_into(text, -1, threshold, s);
+            s.heap.first().copied()
+        })
+    }
+
+    /// Fill `s.hidden` with the mean of `text`'s input rows; false when it
+    /// has none (no prediction).
+    fn hidden_into(&self, text: &[u8], s: &mut Scratch) -> bool {
         let hidden = &mut s.hidden;
         hidden.clear();
         hidden.resize(self.dim, 0.0);
@@ -501,16 +586,28 @@ impl Model {
         let count = ids.len();
         self.input.add_rows(hidden, &s.ids);
         if count == 0 {
-            return;
+            return false;
         }
         let scale = (1.0 / count as f64) as f32;
         for h in hidden.iter_mut() {
             *h *= scale;
         }
+        true
+    }
+
+    fn predict_into(&self, text: &[u8], k: i32, threshold: f32, s: &mut Scratch) {
+        let k = match k {
+            -1 => self.output_rows,
+            k if k <= 0 => return,
+            k => k as usize,
+        };
+        if !self.hidden_into(text, s) {
+            return;
+        }
         let hidden = &s.hidden[..];
         let heap = &mut s.heap;
         match &self.loss {
-            Loss::Hs { tree, osz } => {
+            Loss::Hs { tree, osz, .. } => {
                 let min_score = std_log(threshold);
                 let stack = &mut s.stack;
                 stack.clear();
