@@ -529,7 +529,7 @@ pub fn simplify_reference(text: &str) -> String {
 /// turn every inner run of whitespace into one space.
 pub fn whitespace_into(text: &str, out: &mut String) {
     out.clear();
-    for (i, w) in text.split(is_space).filter(|w| !w.is_empty()).enumerate() {
+    for (i, w) in sift_text::pystr::split(text).enumerate() {
         if i > 0 {
             out.push(' ');
         }
