@@ -21,7 +21,7 @@ pub mod warc;
 
 pub use input::{discover, Shard, ShardKind};
 pub use jsonl::{FieldNames, Record, Rejected};
-pub use output::{OutputFormat, OutputKind, ShardOutput};
+pub use output::{CategoryWriter, OutputFormat, OutputKind, ShardOutput};
 
 use std::path::PathBuf;
 

@@ -69,6 +69,71 @@ struct Sink {
     enc: Writer,
 }
 
+/// One output file of a shard (see [`ShardOutput::kept_and_removed`]);
+/// the file is created on the first non-empty write.
+pub struct CategoryWriter<'a> {
+    slot: &'a mut Option<Sink>,
+    category: usize,
+    dir: &'a Path,
+    name: &'a str,
+    format: OutputFormat,
+}
+
+impl CategoryWriter<'_> {
+    /// Append serialised records.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let sink = self.sink()?;
+        match &mut sink.enc {
+            Writer::Jsonl(enc) => enc.write_all(bytes).map_err(|e| Error::io(&sink.tmp, e)),
+            #[cfg(feature = "parquet")]
+            Writer::Parquet(p) => p.write_jsonl(bytes),
+        }
+    }
+
+    fn sink(&mut self) -> Result<&mut Sink, Error> {
+        if self.slot.is_none() {
+            let dest =
+                ShardOutput::path(self.dir, CATEGORIES[self.category], self.name, self.format);
+            let parent = dest.parent().unwrap_or(self.dir).to_path_buf();
+            std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+            let mut tmp = dest.clone().into_os_string();
+            tmp.push(".tmp");
+            let tmp = PathBuf::from(tmp);
+            let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+            let enc = match self.format.kind {
+                OutputKind::Jsonl => Writer::Jsonl(
+                    Encoder::new(
+                        BufWriter::with_capacity(1 << 20, file),
+                        self.format.codec,
+                        self.format.level,
+                    )
+                    .map_err(|e| Error::io(&tmp, e))?,
+                ),
+                #[cfg(feature = "parquet")]
+                OutputKind::Parquet => {
+                    Writer::Parquet(Box::new(crate::parquet::ParquetSink::new(&tmp, file)))
+                }
+                #[cfg(not(feature = "parquet"))]
+                OutputKind::Parquet => {
+                    drop(file);
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(Error::FeatureDisabled {
+                        path: dest,
+                        feature: "parquet",
+                    });
+                }
+            };
+            *self.slot = Some(Sink { tmp, dest, enc });
+        }
+        self.slot
+            .as_mut()
+            .ok_or_else(|| Error::io(self.dir, std::io::Error::other("sink not created")))
+    }
+}
+
 /// Output files of one shard.
 pub struct ShardOutput {
     sinks: [Option<Sink>; 3],
@@ -98,55 +163,35 @@ impl ShardOutput {
         }
     }
 
-    fn sink(&mut self, i: usize) -> Result<&mut Sink, Error> {
-        if self.sinks[i].is_none() {
-            let dest = Self::path(&self.dir, CATEGORIES[i], &self.name, self.format);
-            let parent = dest.parent().unwrap_or(&self.dir).to_path_buf();
-            std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-            let mut tmp = dest.clone().into_os_string();
-            tmp.push(".tmp");
-            let tmp = PathBuf::from(tmp);
-            let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-            let enc = match self.format.kind {
-                OutputKind::Jsonl => Writer::Jsonl(
-                    Encoder::new(
-                        BufWriter::with_capacity(1 << 20, file),
-                        self.format.codec,
-                        self.format.level,
-                    )
-                    .map_err(|e| Error::io(&tmp, e))?,
-                ),
-                #[cfg(feature = "parquet")]
-                OutputKind::Parquet => {
-                    Writer::Parquet(Box::new(crate::parquet::ParquetSink::new(&tmp, file)))
-                }
-                #[cfg(not(feature = "parquet"))]
-                OutputKind::Parquet => {
-                    drop(file);
-                    let _ = std::fs::remove_file(&tmp);
-                    return Err(Error::FeatureDisabled {
-                        path: dest,
-                        feature: "parquet",
-                    });
-                }
-            };
-            self.sinks[i] = Some(Sink { tmp, dest, enc });
+    /// One category's file, to write to on its own.
+    fn category(&mut self, i: usize) -> CategoryWriter<'_> {
+        CategoryWriter {
+            slot: &mut self.sinks[i],
+            category: i,
+            dir: &self.dir,
+            name: &self.name,
+            format: self.format,
         }
-        self.sinks[i]
-            .as_mut()
-            .ok_or_else(|| Error::io(&self.dir, std::io::Error::other("sink not created")))
     }
 
     fn write(&mut self, i: usize, bytes: &[u8]) -> Result<(), Error> {
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        let sink = self.sink(i)?;
-        match &mut sink.enc {
-            Writer::Jsonl(enc) => enc.write_all(bytes).map_err(|e| Error::io(&sink.tmp, e)),
-            #[cfg(feature = "parquet")]
-            Writer::Parquet(p) => p.write_jsonl(bytes),
-        }
+        self.category(i).write(bytes)
+    }
+
+    /// The kept and the removed file as two writers that may be used from
+    /// two threads at once: they are independent streams, so compressing
+    /// them in parallel gives the same bytes as one after the other.
+    pub fn kept_and_removed(&mut self) -> (CategoryWriter<'_>, CategoryWriter<'_>) {
+        let [kept, removed, _] = &mut self.sinks;
+        let (dir, name, format) = (&self.dir, &self.name, self.format);
+        let writer = |slot, category| CategoryWriter {
+            slot,
+            category,
+            dir,
+            name,
+            format,
+        };
+        (writer(kept, 0), writer(removed, 1))
     }
 
     /// Append serialised kept records.

@@ -493,10 +493,25 @@ fn read_batch(
 }
 
 fn write_chunks(output: &mut ShardOutput, chunks: &[ChunkOut]) -> Result<(), Error> {
-    for r in chunks {
-        output.write_kept(&r.kept)?;
-        output.write_removed(&r.removed)?;
-    }
+    write_kept_removed(output, chunks.iter().map(|r| (&r.kept[..], &r.removed[..])))
+}
+
+/// Append `(kept, removed)` byte runs, in order, to the shard's two files:
+/// the kept and the removed stream are compressed in parallel (the same
+/// bytes as one after the other), so with two or more threads the
+/// sequential writer of a batch takes about half as long.
+pub(crate) fn write_kept_removed<'a>(
+    output: &mut ShardOutput,
+    runs: impl Iterator<Item = (&'a [u8], &'a [u8])> + Clone + Send,
+) -> Result<(), Error> {
+    let (mut kept, mut removed) = output.kept_and_removed();
+    let kept_runs = runs.clone();
+    let (k, r) = rayon::join(
+        || kept_runs.into_iter().try_for_each(|(b, _)| kept.write(b)),
+        || runs.into_iter().try_for_each(|(_, b)| removed.write(b)),
+    );
+    k?;
+    r?;
     Ok(())
 }
 

@@ -401,19 +401,18 @@ fn write_pass_chunks(
     output: &mut ShardOutput,
 ) -> Result<u64, Error> {
     let mut survivors = 0;
-    for c in chunks {
-        match sink {
-            Sink::Next { path, docs, keys } => {
+    match sink {
+        Sink::Next { path, docs, keys } => {
+            for c in chunks {
                 docs.write_all(&c.main).map_err(|e| io_err(path, e))?;
                 for (id, k) in &c.keys {
                     keys.push(id, k).map_err(dedup_err)?;
                     survivors += 1;
                 }
             }
-            Sink::Final => {
-                output.write_kept(&c.main)?;
-                output.write_removed(&c.removed)?;
-            }
+        }
+        Sink::Final => {
+            write_kept_removed(output, chunks.iter().map(|c| (&c.main[..], &c.removed[..])))?;
         }
     }
     Ok(survivors)
