@@ -1186,8 +1186,10 @@ PROFILE_NOTES = [
     ("language", r"sift_lid|compute_sub_words|fasttext",
      "`language` is fastText inference (`sift-lid`, sift's own, following C++ fastText's "
      "arithmetic): character n-gram ids for every word and the sum of their (dequantized at "
-     "load) input rows, then the hierarchical-softmax tree over all labels as datatrove asks "
-     "(k = -1). Scoring only a prefix of long documents would be cheaper but changes decisions."),
+     "load) input rows, then the hierarchical-softmax tree. datatrove asks for all labels "
+     "(k = -1) and keeps the first; sift searches only for that one (a subtree is skipped when "
+     "its best leaf cannot reach the best score so far), with the same label and bit-identical "
+     "score. Scoring only a prefix of long documents would be cheaper but changes decisions."),
     ("c4_quality", r"ToLowercase|to_lowercase",
      "`c4_quality` lowercases only non-ASCII lines (ASCII lines are searched case-insensitively "
      "for the lorem/javascript/policy phrases in one Aho-Corasick pass)."),
