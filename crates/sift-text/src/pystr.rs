@@ -14,10 +14,11 @@
 //! ```
 
 use crate::class::{self, PUNCT_CAT, PY_ALPHA, PY_DECIMAL, PY_DIGIT, PY_NUMERIC};
+use sift_core::swar;
 
 /// Python `str.isspace()` for one char: Unicode White_Space plus U+001C..U+001F.
 #[inline]
-pub fn is_space(c: char) -> bool {
+pub const fn is_space(c: char) -> bool {
     match c {
         '\t'..='\r' | '\u{1c}'..='\u{20}' => true,
         _ if (c as u32) < 0x85 => false,
@@ -136,7 +137,7 @@ const ASCII_SPACE: [bool; 128] = {
     let mut t = [false; 128];
     let mut b = 0;
     while b < 128 {
-        t[b] = matches!(b as u8, b'\t'..=b'\r' | 0x1c..=0x20);
+        t[b] = is_space(b as u8 as char);
         b += 1;
     }
     t
@@ -177,13 +178,9 @@ impl<'a> Iterator for Split<'a> {
         let start = i;
         while i < bytes.len() {
             // Eight printable ASCII bytes (0x21..0x7f) at once: none is a space.
-            if let Some(w) = bytes.get(i..).and_then(|r| r.first_chunk::<8>()) {
-                let w = u64::from_le_bytes(*w);
-                const ONES: u64 = 0x0101_0101_0101_0101;
-                const HIGH: u64 = 0x8080_8080_8080_8080;
-                // High bit of a byte set when it is below 0x21 or non-ASCII;
-                // borrows only flag bytes after the first such byte.
-                let stop = (w.wrapping_sub(ONES * 0x21) & !w | w) & HIGH;
+            if let Some(w) = swar::load(bytes, i) {
+                // Flags bytes below 0x21 or non-ASCII; the lowest flag is exact.
+                let stop = swar::any_below(w, 0x21) | (w & swar::HI);
                 if stop == 0 {
                     i += 8;
                     continue;
