@@ -564,26 +564,23 @@ impl<'w, 's> Ngrams<'w, 's> {
         let mut h = 0u64;
         s.byte_off.push(0);
         s.byte_hash.push(0);
+        s.bucket_of.clear();
         // A plain loop over locals: closures capturing them compile to
         // loads and stores through pointers.
         for w in words {
             let bytes = w.as_bytes();
             // Each byte is copied and hashed once, into the word's own hash;
             // the prefix hash follows from it: H(ab) = H(a) * BASE^|b| + H(b).
-            h = mul_mod(h, s.pow[bytes.len()]).wrapping_add(push_hashed(&mut s.cat, bytes));
+            let wh = push_hashed(&mut s.cat, bytes);
+            h = mul_mod(h, s.pow[bytes.len()]).wrapping_add(wh);
             s.byte_off.push(s.cat.len());
             s.byte_hash.push(h);
+            s.bucket_of.push(bucket(wh) as u32);
         }
-        // The word hashes again, from the prefix hashes, then their buckets
-        // counted in a loop of its own: the bucket table was last used by
-        // the previous document (other stages ran since), so its reads miss
-        // the cache; here they are prefetched a few words ahead.
-        let pow = &s.pow[..];
-        s.bucket_of.clear();
-        s.bucket_of.extend(
-            (s.byte_off.windows(2).zip(s.byte_hash.windows(2)))
-                .map(|(o, h)| bucket(sub_mod(h[1], mul_mod(h[0], pow[o[1] - o[0]]))) as u32),
-        );
+        // The buckets are counted in a loop of their own: the bucket table
+        // was last used by the previous document (other stages ran since),
+        // so its reads miss the cache; here they are prefetched a few words
+        // ahead.
         let (mut most, mut most_bytes) = (0u32, 0u32);
         for (i, o) in s.byte_off.windows(2).enumerate() {
             if let Some(&b) = s.bucket_of.get(i + PREFETCH_AHEAD) {

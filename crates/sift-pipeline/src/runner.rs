@@ -498,8 +498,8 @@ fn write_chunks(output: &mut ShardOutput, chunks: &[ChunkOut]) -> Result<(), Err
 
 /// Append `(kept, removed)` byte runs, in order, to the shard's two files:
 /// the kept and the removed stream are compressed in parallel (the same
-/// bytes as one after the other), so with two or more threads the
-/// sequential writer of a batch takes about half as long.
+/// bytes as one after the other), so with two or more threads the batch's
+/// sequential write is split between two of them.
 pub(crate) fn write_kept_removed<'a>(
     output: &mut ShardOutput,
     runs: impl Iterator<Item = (&'a [u8], &'a [u8])> + Clone + Send,

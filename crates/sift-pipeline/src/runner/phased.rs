@@ -665,13 +665,13 @@ impl PassCtx<'_> {
                         })?,
                     };
                     let mut removed = false;
-                    for (k, si) in prev.clone().into_iter().flatten().enumerate() {
-                        let Some(stage) = p.dedup[si].as_ref() else {
+                    for (k, stage_i) in prev.clone().into_iter().flatten().enumerate() {
+                        let Some(stage) = p.dedup[stage_i].as_ref() else {
                             continue;
                         };
                         let before = doc.sift.removed_lines.len();
                         let v = stage.apply(&mut doc, decs.get(k).and_then(Option::as_ref));
-                        p.account(si, &mut doc, before, &v, &mut chunk.stats.stages);
+                        p.account(stage_i, &mut doc, before, &v, &mut chunk.stats.stages);
                         if !v.is_keep() {
                             removed = true;
                             break;
